@@ -1,0 +1,72 @@
+"""The root command group, shared options and error reporting."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from repwatch import __version__
+from repwatch.config import Config, ConfigError, load_config
+from storage import Database, StorageError
+
+
+@dataclass
+class AppContext:
+    config_path: Path
+    _config: Config | None = field(default=None, repr=False)
+    _database: Database | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def database(self) -> Database:
+        """The configured database, migrated to the newest schema."""
+        if self._database is None:
+            self._database = Database(self.config.database.url)
+            self._database.upgrade()
+        return self._database
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+class ReportedGroup(click.Group):
+    """Turns expected failures (config, database) into one clear message and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"error: invalid config {exc}", err=True)
+            sys.exit(2)
+        except StorageError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=ReportedGroup)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=lambda: os.environ.get("REPWATCH_CONFIG", "config.yaml"),
+    show_default="config.yaml, or $REPWATCH_CONFIG",
+    help="Path of the config file.",
+)
+@click.version_option(__version__, prog_name="repwatch")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path) -> None:
+    """repwatch: reviews and mentions in, complaint trends and spike alerts out."""
+    ctx.obj = AppContext(config_path=config_path)
+
+
+def main() -> None:
+    cli(prog_name="repwatch")

@@ -1,0 +1,39 @@
+"""`repwatch init` and `repwatch config check`."""
+
+from __future__ import annotations
+
+import click
+
+from repwatch.cli.app import AppContext, cli, pass_app
+from repwatch.config import example_config_text
+from storage.db import safe_url
+
+
+@cli.command()
+@pass_app
+def init(app: AppContext) -> None:
+    """Write config.yaml from the example (if absent) and create the database."""
+    if app.config_path.exists():
+        click.echo(f"{app.config_path} exists; leaving it as it is")
+    else:
+        app.config_path.write_text(example_config_text(), encoding="utf-8")
+        click.echo(f"wrote {app.config_path}: edit brands and sources, then `repwatch config check`")
+    database = app.database
+    click.echo(f"database ready: {safe_url(database.url)}")
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Inspect the configuration."""
+
+
+@config_group.command("check")
+@pass_app
+def config_check(app: AppContext) -> None:
+    """Validate the config file and report every problem at once."""
+    config = app.config
+    enabled = sum(source.enabled for source in config.sources)
+    click.echo(
+        f"{app.config_path}: ok ({len(config.brands)} brands, {len(config.sources)} sources, "
+        f"{enabled} enabled)"
+    )

@@ -1,0 +1,402 @@
+"""Loading and validating config.yaml: every problem reported at once, with key path and line."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from collector import registry
+
+DEFAULT_THEMES = (
+    "language_barrier",
+    "cultural_insensitivity",
+    "slow_response",
+    "unresolved_issue",
+    "inconsistent_information",
+    "lack_of_empathy",
+    "automation_frustration",
+    "lack_of_product_knowledge",
+    "broken_promise",
+    "hard_to_reach",
+    "transfers_and_bureaucracy",
+    "data_privacy",
+)
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """'90s', '30m', '1h', '2d', '1w' (or a timedelta) as a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    match = _DURATION.match(str(value))
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"{value!r} is not a duration like 30m, 1h, 2d or 1w")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _no_line_breaks(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError("must not contain line breaks")
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Email = Annotated[str, AfterValidator(_email)]
+SingleLine = Annotated[str, AfterValidator(_no_line_breaks)]
+
+
+def env_var_is_set(name: str | None, info: ValidationInfo) -> str | None:
+    """Validator for `*_env` fields: the named environment variable must exist."""
+    context = info.context or {}
+    env = context.get("env", os.environ)
+    if name is not None and context.get("check_env", True) and not env.get(name):
+        raise ValueError(f"environment variable {name} is not set")
+    return name
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(Strict):
+    url: str = "sqlite:///repwatch.db"
+
+
+class BrandConfig(Strict):
+    name: SingleLine = Field(min_length=1)
+    keywords: list[str] = []
+    hashtags: list[str] = []
+    apple_app_ids: list[str] = []
+    google_play_ids: list[str] = []
+    competitors: list[str] = []
+
+
+class SourceConfig(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=200)
+    kind: str
+    brand: str
+    enabled: bool = True
+    every: Duration = timedelta(hours=1)
+    params: Any = {}
+
+
+class NetworkConfig(Strict):
+    allow_private_hosts: bool = False
+    timeout_seconds: float = Field(20.0, gt=0)
+    max_retries: int = Field(4, ge=0, le=10)
+    max_response_mb: float = Field(20.0, gt=0)
+    min_seconds_between_requests: float = Field(1.0, ge=0)
+
+
+class CollectionConfig(Strict):
+    backfill_days: int = Field(30, ge=1, le=3650)
+
+
+class CustomTheme(Strict):
+    name: str
+    description: str = Field(min_length=10)
+    examples: list[str] = Field(min_length=5)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_new_identifier(cls, name: str) -> str:
+        if not _NAME.match(name):
+            raise ValueError("theme names are lowercase letters, digits and underscores")
+        if name in DEFAULT_THEMES:
+            raise ValueError(f"{name!r} is a default theme; pick another name")
+        return name
+
+
+class ThemesConfig(Strict):
+    disabled: list[Literal[DEFAULT_THEMES]] = []  # type: ignore[valid-type]
+    custom: list[CustomTheme] = []
+
+    @property
+    def enabled_defaults(self) -> list[str]:
+        return [name for name in DEFAULT_THEMES if name not in self.disabled]
+
+
+class ModelConfig(Strict):
+    path: str | None = None
+    sentiment_model: str | None = None
+    languages: list[str] = ["en"]
+    batch_size: int = Field(64, ge=1, le=4096)
+    quantize: bool = True
+    cache_dir: str = ".repwatch-cache"
+
+
+class DigestConfig(Strict):
+    schedule: str = "0 8 * * mon"
+    timezone: str = "UTC"
+    recipients: list[Email] = []
+    output_dir: str = "digests"
+    trend_weeks: int = Field(12, ge=8, le=52)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {name!r}") from exc
+        return name
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, expression: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(expression)
+        except ValueError as exc:
+            raise ValueError(f"not a crontab expression ({exc})") from exc
+        return expression
+
+
+class AlertsConfig(Strict):
+    enabled: bool = True
+    check_every: Duration = timedelta(hours=1)
+    sensitivity: Literal["low", "medium", "high"] = "medium"
+    min_count: int = Field(5, ge=1)
+    repeat_every: Duration = timedelta(hours=24)
+    recipients: list[Email] = []
+    webhook_url: str | None = None
+    digest_url: str | None = None
+
+
+class SmtpConfig(Strict):
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    tls: Literal["starttls", "tls", "none"] = "starttls"
+    user: str | None = None
+    password_env: str | None = None
+    sender: Email
+    timeout_seconds: float = Field(30.0, gt=0)
+
+    _check_password_env = field_validator("password_env")(env_var_is_set)
+
+
+class Config(Strict):
+    database: DatabaseConfig = DatabaseConfig()
+    brands: list[BrandConfig] = Field(min_length=1)
+    sources: list[SourceConfig] = []
+    network: NetworkConfig = NetworkConfig()
+    collection: CollectionConfig = CollectionConfig()
+    themes: ThemesConfig = ThemesConfig()
+    model: ModelConfig = ModelConfig()
+    digest: DigestConfig = DigestConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    smtp: SmtpConfig | None = None
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(f"no source named {name!r} in the config")
+
+    def brand(self, name: str) -> BrandConfig:
+        return next(brand for brand in self.brands if brand.name == name)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.path or '(top level)'}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The config has problems; `problems` lists every one, in file order."""
+
+    def __init__(self, origin: str, problems: list[Problem]) -> None:
+        self.origin = origin
+        self.problems = sorted(problems, key=lambda p: (p.line or 0, p.path))
+        count = len(self.problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        plural = "s" if count != 1 else ""
+        super().__init__(f"{origin}: {count} problem{plural}\n{lines}")
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _line_index(node: yaml.Node | None) -> dict[tuple[Any, ...], int]:
+    """Map each key path in the YAML document to its 1-based line."""
+    lines: dict[tuple[Any, ...], int] = {}
+
+    def walk(current: yaml.Node, path: tuple[Any, ...]) -> None:
+        lines.setdefault(path, current.start_mark.line + 1)
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                child = (*path, key.value)
+                lines[child] = key.start_mark.line + 1
+                walk(value, child)
+        elif isinstance(current, yaml.SequenceNode):
+            for index, item in enumerate(current.value):
+                walk(item, (*path, index))
+
+    if node is not None:
+        walk(node, ())
+    return lines
+
+
+def _line_for(loc: tuple[Any, ...], lines: Mapping[tuple[Any, ...], int]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _pydantic_problems(
+    exc: ValidationError, lines: Mapping[tuple[Any, ...], int], prefix: tuple[Any, ...] = ()
+) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = (*prefix, *(part for part in error["loc"] if not str(part).startswith("function-")))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(Problem(_key_path(loc), message, _line_for(loc, lines)))
+    return problems
+
+
+def _source_params_problems(
+    raw: Any, lines: Mapping[tuple[Any, ...], int], env: Mapping[str, str]
+) -> tuple[list[Problem], dict[int, Any]]:
+    """Validate each source's `params` with its collector's own model."""
+    problems: list[Problem] = []
+    validated: dict[int, Any] = {}
+    if not isinstance(raw, dict) or not isinstance(raw.get("sources"), list):
+        return problems, validated
+    for index, source in enumerate(raw["sources"]):
+        if not isinstance(source, dict) or not isinstance(source.get("kind"), str):
+            continue
+        loc: tuple[Any, ...] = ("sources", index)
+        try:
+            collector_class = registry.get(source["kind"])
+        except registry.UnknownSourceKind as exc:
+            problems.append(Problem(_key_path((*loc, "kind")), str(exc), lines.get((*loc, "kind"))))
+            continue
+        try:
+            validated[index] = collector_class.Params.model_validate(
+                source.get("params") or {},
+                context={"env": env, "check_env": source.get("enabled", True) is not False},
+            )
+        except ValidationError as exc:
+            problems += _pydantic_problems(exc, lines, (*loc, "params"))
+    return problems, validated
+
+
+def _cross_reference_problems(raw: dict[str, Any], lines: Mapping[tuple[Any, ...], int]) -> list[Problem]:
+    """Checks between sections: unique names, sources naming a known brand, smtp for recipients."""
+    problems = []
+
+    def add(loc: tuple[Any, ...], message: str) -> None:
+        problems.append(Problem(_key_path(loc), message, _line_for(loc, lines)))
+
+    brands = [b.get("name") for b in _list(raw.get("brands")) if isinstance(b, dict)]
+    for index, name in enumerate(brands):
+        if name in brands[:index]:
+            add(("brands", index, "name"), f"brand {name!r} is defined twice")
+    seen: set[str] = set()
+    for index, source in enumerate(_list(raw.get("sources"))):
+        if not isinstance(source, dict):
+            continue
+        if source.get("name") in seen:
+            add(("sources", index, "name"), f"source {source.get('name')!r} is defined twice")
+        seen.add(source.get("name"))
+        if "brand" in source and source["brand"] not in brands:
+            add(("sources", index, "brand"), f"{source['brand']!r} is not one of the brands")
+    for section in ("digest", "alerts"):
+        block = raw.get(section)
+        if isinstance(block, dict) and block.get("recipients") and not raw.get("smtp"):
+            add((section, "recipients"), "recipients are set but there is no smtp section")
+    return problems
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def parse_config(text: str, origin: str = "config", env: Mapping[str, str] | None = None) -> Config:
+    """Validate config text; raise ConfigError listing every problem with its key path and line."""
+    env = os.environ if env is None else env
+    try:
+        raw = yaml.safe_load(text)
+        lines = _line_index(yaml.compose(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(origin, [Problem("(yaml)", f"not valid YAML: {problem}", line)]) from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(origin, [Problem("", "the file must be a mapping of sections", 1)])
+    problems, params = _source_params_problems(raw, lines, env)
+    problems += _cross_reference_problems(raw, lines)
+    config = None
+    try:
+        config = Config.model_validate(raw, context={"env": env})
+    except ValidationError as exc:
+        problems += _pydantic_problems(exc, lines)
+    if problems or config is None:
+        raise ConfigError(origin, problems)
+    sources = [
+        source.model_copy(update={"params": params[index]})
+        for index, source in enumerate(config.sources)
+    ]
+    return config.model_copy(update={"sources": sources})
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(str(path), [Problem("", "file not found (run `repwatch init`)")]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [Problem("", f"cannot read the file: {exc}")]) from exc
+    return parse_config(text, str(path), env)
+
+
+def example_config_text() -> str:
+    """The commented example shipped with the package (the source of `repwatch init`)."""
+    return (Path(__file__).parent / "config.example.yaml").read_text(encoding="utf-8")

@@ -1,0 +1,203 @@
+"""Writing mentions idempotently, and reading them back with filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from collector.mention import Mention
+from storage.models import MentionRow, MentionTheme, Source, Tag
+
+MAX_EXTERNAL_ID = 500
+SHORT_FIELDS = {"author": 500, "language": 16}
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """Stored form of a time: UTC without tzinfo (SQLite keeps no zone; this keeps both alike)."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored naive-UTC time as an aware UTC datetime."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass
+class UpsertResult:
+    new: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def ensure_source(session: Session, name: str, kind: str, brand: str) -> Source:
+    """The source row for `name`, created on first use; kind and brand follow the config."""
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        source = Source(name=name, kind=kind, brand=brand, consecutive_failures=0)
+        session.add(source)
+        session.flush()
+    else:
+        source.kind, source.brand = kind, brand
+    return source
+
+
+def _clean(value: str | None) -> str | None:
+    # PostgreSQL refuses NUL in text; a review containing one must not sink the batch.
+    return None if value is None else value.replace("\x00", "")
+
+
+def _row(mention: Mention, source_id: int, brand: str, collected_at: datetime) -> dict[str, Any]:
+    if len(mention.external_id) > MAX_EXTERNAL_ID:
+        raise ValueError(f"external id longer than {MAX_EXTERNAL_ID} characters")
+    row: dict[str, Any] = {
+        "source_id": source_id,
+        "external_id": _clean(mention.external_id),
+        "brand": brand,
+        "url": _clean(mention.url),
+        "author": _clean(mention.author),
+        "title": _clean(mention.title),
+        "text": _clean(mention.text) or "",
+        "rating": mention.rating,
+        "language": _clean(mention.language),
+        "published_at": utc_naive(mention.published_at),
+        "collected_at": collected_at,
+        "metrics": mention.metrics or None,
+    }
+    for name, limit in SHORT_FIELDS.items():
+        if row[name] is not None:
+            row[name] = row[name][:limit]
+    return row
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(MentionRow)
+        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
+        .returning(MentionRow.id)
+    )
+    return len(session.execute(stmt, rows).all())
+
+
+def upsert_mentions(
+    session: Session,
+    source: Source,
+    mentions: Iterable[Mention],
+    collected_at: datetime | None = None,
+) -> UpsertResult:
+    """Insert mentions not stored yet under (source, external id); returns how many were new.
+
+    A row the database refuses is rejected alone (retried one by one under savepoints), so one
+    bad row never costs the rest of the batch.
+    """
+    stamp = utc_naive(collected_at or datetime.now(UTC))
+    result = UpsertResult()
+    rows: dict[str, dict[str, Any]] = {}
+    for mention in mentions:
+        try:
+            row = _row(mention, source.id, source.brand, stamp)
+        except ValueError as exc:
+            result.rejected.append((mention.external_id[:80], str(exc)))
+            continue
+        if row["external_id"] in rows:
+            result.duplicates += 1
+        rows[row["external_id"]] = row
+    batch = list(rows.values())
+    if not batch:
+        return result
+    refused = 0
+    try:
+        with session.begin_nested():
+            new = _insert_ignoring_duplicates(session, batch)
+    except DBAPIError:
+        new = 0
+        for row in batch:
+            try:
+                with session.begin_nested():
+                    new += _insert_ignoring_duplicates(session, [row])
+            except DBAPIError as exc:
+                refused += 1
+                result.rejected.append((row["external_id"][:80], str(exc.orig).strip()))
+    result.new = new
+    result.duplicates += len(batch) - new - refused
+    return result
+
+
+@dataclass(frozen=True)
+class MentionFilter:
+    brand: str | None = None
+    source: str | None = None
+    theme: str | None = None
+    sentiment: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def filtered_mentions(filters: MentionFilter) -> Select[Any]:
+    """A SELECT of mentions with their source, sentiment and themes, filters as bound parameters."""
+    themes = (
+        select(func.aggregate_strings(MentionTheme.theme, ","))
+        .where(MentionTheme.mention_id == MentionRow.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(MentionRow, Source.name, Tag.sentiment, themes.label("themes"))
+        .join(Source, Source.id == MentionRow.source_id)
+        .outerjoin(Tag, Tag.mention_id == MentionRow.id)
+        .order_by(MentionRow.published_at, MentionRow.id)
+    )
+    if filters.brand:
+        query = query.where(MentionRow.brand == filters.brand)
+    if filters.source:
+        query = query.where(Source.name == filters.source)
+    if filters.sentiment:
+        query = query.where(Tag.sentiment == filters.sentiment)
+    if filters.theme:
+        query = query.where(
+            select(MentionTheme.mention_id)
+            .where(MentionTheme.mention_id == MentionRow.id, MentionTheme.theme == filters.theme)
+            .exists()
+        )
+    if filters.since:
+        query = query.where(MentionRow.published_at >= utc_naive(filters.since))
+    if filters.until:
+        query = query.where(MentionRow.published_at < utc_naive(filters.until))
+    return query
+
+
+EXPORT_FIELDS = (
+    "source", "external_id", "brand", "url", "author", "title", "text", "rating", "language",
+    "published_at", "collected_at", "sentiment", "themes", "metrics",
+)
+
+
+def export_rows(session: Session, filters: MentionFilter) -> Iterator[dict[str, Any]]:
+    """Mentions as plain dicts in EXPORT_FIELDS order, streamed."""
+    for mention, source_name, sentiment, themes in session.execute(
+        filtered_mentions(filters).execution_options(yield_per=1000)
+    ):
+        yield {
+            "source": source_name,
+            "external_id": mention.external_id,
+            "brand": mention.brand,
+            "url": mention.url,
+            "author": mention.author,
+            "title": mention.title,
+            "text": mention.text,
+            "rating": mention.rating,
+            "language": mention.language,
+            "published_at": as_utc(mention.published_at).isoformat(),
+            "collected_at": as_utc(mention.collected_at).isoformat(),
+            "sentiment": sentiment,
+            "themes": sorted(themes.split(",")) if themes else [],
+            "metrics": mention.metrics or {},
+        }

@@ -1,0 +1,172 @@
+"""SQLAlchemy 2.0 models. Times are stored as naive UTC so SQLite and PostgreSQL compare alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Source(Base):
+    """A configured source and its collector state."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    brand: Mapped[str] = mapped_column(String(200))
+    cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    items_last_run: Mapped[int | None] = mapped_column(Integer)
+    skipped_last_run: Mapped[int | None] = mapped_column(Integer)
+
+
+class MentionRow(Base):
+    __tablename__ = "mentions"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id", name="uq_mentions_source_external"),
+        Index("ix_mentions_brand_published", "brand", "published_at"),
+        Index("ix_mentions_source_published", "source_id", "published_at"),
+        Index("ix_mentions_collected", "collected_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(500))
+    brand: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(500))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    language: Mapped[str | None] = mapped_column(String(16))
+    published_at: Mapped[datetime]
+    collected_at: Mapped[datetime]
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Tag(Base):
+    """Sentiment for one mention, or why it was not tagged (status 'unsupported_language')."""
+
+    __tablename__ = "tags"
+    __table_args__ = (Index("ix_tags_sentiment", "sentiment"),)
+
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(32), default="tagged")
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    score_negative: Mapped[float | None] = mapped_column(Float)
+    score_neutral: Mapped[float | None] = mapped_column(Float)
+    score_positive: Mapped[float | None] = mapped_column(Float)
+    language: Mapped[str | None] = mapped_column(String(16))
+    model_version: Mapped[str] = mapped_column(String(100))
+    tagged_at: Mapped[datetime]
+
+
+class MentionTheme(Base):
+    __tablename__ = "mention_themes"
+    __table_args__ = (Index("ix_mention_themes_theme", "theme", "mention_id"),)
+
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme: Mapped[str] = mapped_column(String(100), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class Alert(Base):
+    """One spike episode: firing until resolved. `key` identifies brand, metric and window."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_key_state", "key", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    brand: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(100))
+    window: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    observed: Mapped[float] = mapped_column(Float)
+    expected: Mapped[float] = mapped_column(Float)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    last_notified_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """Outbox of alert messages: a row is written before delivery and marked sent after."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "event", "sequence", name="uq_notifications_event"),
+        Index("ix_notifications_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(16))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class Snooze(Base):
+    __tablename__ = "snoozes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str | None] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(100))
+    until: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class Digest(Base):
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("brand", "period_start", name="uq_digests_brand_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str] = mapped_column(String(200))
+    period_label: Mapped[str] = mapped_column(String(32))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    created_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
