@@ -341,7 +341,7 @@ def _cross_reference_problems(raw: dict[str, Any], lines: Mapping[tuple[Any, ...
             continue
         if source.get("name") in seen:
             add(("sources", index, "name"), f"source {source.get('name')!r} is defined twice")
-        seen.add(source.get("name"))
+        seen.add(str(source.get("name")))
         if "brand" in source and source["brand"] not in brands:
             add(("sources", index, "brand"), f"{source['brand']!r} is not one of the brands")
     for section in ("digest", "alerts"):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, Table, func, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -78,14 +79,29 @@ def _row(mention: Mention, source_id: int, brand: str, collected_at: datetime) -
     return row
 
 
+# PostgreSQL takes a whole batch as one array per column: one statement, a handful of parameters.
+_PG_UNNEST_INSERT = text("""
+    INSERT INTO mentions (source_id, external_id, brand, url, author, title, text, rating,
+                          language, published_at, collected_at, metrics)
+    SELECT * FROM unnest(
+        CAST(:source_id AS integer[]), CAST(:external_id AS varchar[]), CAST(:brand AS varchar[]),
+        CAST(:url AS text[]), CAST(:author AS varchar[]), CAST(:title AS text[]),
+        CAST(:text AS text[]), CAST(:rating AS smallint[]), CAST(:language AS varchar[]),
+        CAST(:published_at AS timestamp[]), CAST(:collected_at AS timestamp[]),
+        CAST(:metrics AS json[]))
+    ON CONFLICT (source_id, external_id) DO NOTHING
+""")
+
+
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = (
-        insert(MentionRow)
-        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-        .returning(MentionRow.id)
-    )
-    return len(session.execute(stmt, rows).all())
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        columns = {name: [row[name] for row in rows] for name in rows[0]}
+        columns["metrics"] = [None if m is None else json.dumps(m) for m in columns["metrics"]]
+        return connection.execute(_PG_UNNEST_INSERT, columns).rowcount
+    table = cast(Table, MentionRow.__table__)
+    stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["source_id", "external_id"])
+    return connection.execute(stmt, rows).rowcount
 
 
 def upsert_mentions(

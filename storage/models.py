@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -106,10 +107,20 @@ class MentionTheme(Base):
 
 
 class Alert(Base):
-    """One spike episode: firing until resolved. `key` identifies brand, metric and window."""
+    """One spike episode of a brand's metric: firing until resolved. `key` is brand|metric."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_key_state", "key", "state"),)
+    __table_args__ = (
+        Index("ix_alerts_key_state", "key", "state"),
+        # At most one open episode per key, even with two checkers racing.
+        Index(
+            "uq_alerts_open_key",
+            "key",
+            unique=True,
+            sqlite_where=text("state = 'firing'"),
+            postgresql_where=text("state = 'firing'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))
@@ -118,6 +129,7 @@ class Alert(Base):
     window: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime]
+    last_spike_at: Mapped[datetime]
     observed: Mapped[float] = mapped_column(Float)
     expected: Mapped[float] = mapped_column(Float)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -126,11 +138,13 @@ class Alert(Base):
 
 
 class Notification(Base):
-    """Outbox of alert messages: a row is written before delivery and marked sent after."""
+    """Outbox of alert messages, one row per channel: written before delivery, marked sent after."""
 
     __tablename__ = "notifications"
     __table_args__ = (
-        UniqueConstraint("alert_id", "event", "sequence", name="uq_notifications_event"),
+        UniqueConstraint(
+            "alert_id", "event", "sequence", "channel", name="uq_notifications_event"
+        ),
         Index("ix_notifications_status", "status"),
     )
 
@@ -138,7 +152,11 @@ class Notification(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     event: Mapped[str] = mapped_column(String(16))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    subject: Mapped[str] = mapped_column(String(500))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -146,6 +164,8 @@ class Notification(Base):
 
 
 class Snooze(Base):
+    """Notifications for `metric` muted until `until`; brand None means every brand."""
+
     __tablename__ = "snoozes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,6 +176,8 @@ class Snooze(Base):
 
 
 class Digest(Base):
+    """One brand's digest for one period, in every format; `charts` maps Content-ID to base64 PNG."""
+
     __tablename__ = "digests"
     __table_args__ = (UniqueConstraint("brand", "period_start", name="uq_digests_brand_period"),)
 
@@ -169,4 +191,6 @@ class Digest(Base):
     html: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     markdown: Mapped[str] = mapped_column(Text)
+    charts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    archive_path: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]

@@ -13,7 +13,13 @@ import click
 
 from repwatch.cli.app import AppContext, cli, pass_app
 from repwatch.importer import Columns, detect_format, parse_time, read_export
-from storage.mentions import EXPORT_FIELDS, MentionFilter, ensure_source, export_rows, upsert_mentions
+from storage.mentions import (
+    EXPORT_FIELDS,
+    MentionFilter,
+    ensure_source,
+    export_rows,
+    upsert_mentions,
+)
 
 IMPORT_KIND = "file_import"
 

@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('window', sa.String(length=16), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('last_spike_at', sa.DateTime(), nullable=False),
     sa.Column('observed', sa.Float(), nullable=False),
     sa.Column('expected', sa.Float(), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=True),
@@ -36,6 +37,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.create_index('ix_alerts_key_state', ['key', 'state'], unique=False)
+        batch_op.create_index('uq_alerts_open_key', ['key'], unique=True, sqlite_where=sa.text("state = 'firing'"), postgresql_where=sa.text("state = 'firing'"))
 
     op.create_table('digests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -48,6 +50,8 @@ def upgrade() -> None:
     sa.Column('html', sa.Text(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('markdown', sa.Text(), nullable=False),
+    sa.Column('charts', sa.JSON(), nullable=False),
+    sa.Column('archive_path', sa.Text(), nullable=True),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_digests')),
     sa.UniqueConstraint('brand', 'period_start', name='uq_digests_brand_period')
@@ -105,14 +109,18 @@ def upgrade() -> None:
     sa.Column('alert_id', sa.Integer(), nullable=False),
     sa.Column('event', sa.String(length=16), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('subject', sa.String(length=500), nullable=False),
+    sa.Column('body_text', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_notifications_alert_id_alerts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
-    sa.UniqueConstraint('alert_id', 'event', 'sequence', name='uq_notifications_event')
+    sa.UniqueConstraint('alert_id', 'event', 'sequence', 'channel', name='uq_notifications_event')
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_status', ['status'], unique=False)
@@ -170,6 +178,7 @@ def downgrade() -> None:
     op.drop_table('snoozes')
     op.drop_table('digests')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index('uq_alerts_open_key', sqlite_where=sa.text("state = 'firing'"), postgresql_where=sa.text("state = 'firing'"))
         batch_op.drop_index('ix_alerts_key_state')
 
     op.drop_table('alerts')

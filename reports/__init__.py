@@ -1,0 +1,1 @@
+"""Reports: weekly digests, spike alerts, and their delivery (SMTP, webhook, dry-run)."""
