@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 
 from collector.mention import Mention
 
@@ -17,6 +18,33 @@ class CollectorParams(BaseModel):
     """Base for each collector's `params` section in config; unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def secret_names(self) -> dict[str, str]:
+        """Secret name -> environment variable, from the `*_env` fields that are set."""
+        return {
+            name.removesuffix("_env"): value
+            for name, value in self
+            if name.endswith("_env") and isinstance(value, str)
+        }
+
+
+def env_var_is_set(name: str | None, info: ValidationInfo) -> str | None:
+    """Validator for `*_env` fields: the named environment variable must exist."""
+    context = info.context or {}
+    env = context.get("env", os.environ)
+    if name is not None and context.get("check_env", True) and not env.get(name):
+        raise ValueError(f"environment variable {name} is not set")
+    return name
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1]) == 0:
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+BaseUrl = Annotated[str, AfterValidator(_http_url)]
+"""A service's base URL (real host by default; a mirror or local test server if overridden)."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +76,17 @@ class Collector(ABC):
     kind: ClassVar[str]
     Params: ClassVar[type[CollectorParams]] = CollectorParams
 
-    def __init__(self, params: CollectorParams, brand: BrandTerms) -> None:
+    def __init__(
+        self,
+        params: CollectorParams,
+        brand: BrandTerms,
+        secrets: Mapping[str, str] | None = None,
+    ) -> None:
+        """`secrets` maps each `*_env` field's name without `_env` to the variable's value;
+        the runner reads the environment, collectors never do."""
         self.params = params
         self.brand = brand
+        self.secrets = dict(secrets or {})
 
     @abstractmethod
     def fetch(self, http: Any, cursor: dict[str, Any] | None, since: datetime) -> Iterator[Batch]:

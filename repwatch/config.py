@@ -19,11 +19,11 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     field_validator,
 )
 
 from collector import registry
+from collector.base import env_var_is_set
 
 DEFAULT_THEMES = (
     "language_barrier",
@@ -71,15 +71,6 @@ def _no_line_breaks(value: str) -> str:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Email = Annotated[str, AfterValidator(_email)]
 SingleLine = Annotated[str, AfterValidator(_no_line_breaks)]
-
-
-def env_var_is_set(name: str | None, info: ValidationInfo) -> str | None:
-    """Validator for `*_env` fields: the named environment variable must exist."""
-    context = info.context or {}
-    env = context.get("env", os.environ)
-    if name is not None and context.get("check_env", True) and not env.get(name):
-        raise ValueError(f"environment variable {name} is not set")
-    return name
 
 
 class Strict(BaseModel):

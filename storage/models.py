@@ -41,9 +41,9 @@ class Source(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(64))
     brand: Mapped[str] = mapped_column(String(200))
+    # Where the collector stopped, per stream (feed validators such as ETag included); saved
+    # in the same transaction as the mentions it covers.
     cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    etag: Mapped[str | None] = mapped_column(String(500))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
     last_attempt_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -194,3 +194,18 @@ class Digest(Base):
     charts: Mapped[dict[str, Any]] = mapped_column(JSON)
     archive_path: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+
+
+class JobRun(Base):
+    """Ledger of scheduled runs, so a restart neither repeats a fire time nor drops one silently."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job_id", "fire_time", name="uq_job_runs_job_fire"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(300))
+    fire_time: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,92 @@
+"""RSS and Atom entries as mentions (used by the rss collector and Reddit's public feeds)."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import feedparser
+
+from collector.errors import FatalError, MalformedRecord
+from collector.mention import Mention
+from collector.text import html_to_text, language_code
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def parse_feed(body: bytes, content_type: str | None, where: str) -> Any:
+    """The parsed feed; bytes only, so feedparser never treats the input as a URL or path."""
+    headers = {"content-type": content_type} if content_type else {}
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    if not parsed.get("version") and not parsed.entries:
+        problem = parsed.get("bozo_exception")
+        detail = f" ({problem})" if problem else ""
+        raise FatalError(f"{where} is not an RSS or Atom feed{detail}")
+    return parsed
+
+
+def unwrap_redirect(link: str) -> str:
+    """Google Alerts links go through https://www.google.com/url?...&url=<real>; keep <real>."""
+    parts = urlsplit(link)
+    host = (parts.hostname or "").lower()
+    if parts.path == "/url" and (host == "google.com" or host.endswith(".google.com")):
+        target = parse_qs(parts.query).get("url") or parse_qs(parts.query).get("q")
+        if target and target[0].startswith(("http://", "https://")):
+            return target[0]
+    return link
+
+
+def _plain(detail: Any, value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    kind = detail.get("type", "") if isinstance(detail, dict) else ""
+    return html_to_text(value) if kind in _HTML_TYPES else value.strip()
+
+
+def _published(entry: Any, feed_time: datetime | None) -> datetime:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        stamp = entry.get(key)
+        if stamp:
+            return datetime.fromtimestamp(calendar.timegm(stamp), tz=UTC)
+    if feed_time is None:
+        raise MalformedRecord("entry has no date, nor has its feed")
+    return feed_time
+
+
+def feed_time(parsed: Any) -> datetime | None:
+    stamp = parsed.feed.get("updated_parsed") or parsed.feed.get("published_parsed")
+    return datetime.fromtimestamp(calendar.timegm(stamp), tz=UTC) if stamp else None
+
+
+def entry_to_mention(entry: Any, parsed: Any, fallback_time: datetime | None) -> Mention:
+    title = _plain(entry.get("title_detail"), entry.get("title")) or None
+    contents = entry.get("content") or []
+    if contents:
+        text = _plain(contents[0], contents[0].get("value"))
+    else:
+        text = _plain(entry.get("summary_detail"), entry.get("summary"))
+    text = text or title or ""
+    link = entry.get("link")
+    link = unwrap_redirect(link) if isinstance(link, str) else None
+    external_id = entry.get("id") or link
+    if not external_id:
+        if not text:
+            raise MalformedRecord("entry has no id, link or text")
+        external_id = "sha256:" + hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:32]
+    language = None
+    for detail in (contents[0] if contents else None, entry.get("title_detail"), parsed.feed):
+        if isinstance(detail, dict) and language is None:
+            language = language_code(detail.get("language"))
+    return Mention(
+        external_id=str(external_id),
+        text=text,
+        published_at=_published(entry, fallback_time),
+        url=link,
+        author=entry.get("author") or None,
+        title=title,
+        language=language,
+    )

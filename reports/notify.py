@@ -1,0 +1,160 @@
+"""Delivery behind one small seam: a Notifier has a `channel` name and `send(message, now)`.
+
+Channels: email over SMTP (STARTTLS, TLS or plain, login with a password read from the
+environment variable the config names, at send time), a Slack-compatible webhook, and a dry run
+that records what would have been sent. Failures raise DeliveryError; the caller keeps the
+message and retries later.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from repwatch.config import Config, SmtpConfig
+from reports.mail import Message, to_mime
+
+
+class DeliveryError(RuntimeError):
+    """A message could not be delivered; the text names the channel, never a secret."""
+
+
+class NotConfigured(RuntimeError):
+    """The config does not say how to deliver this kind of message."""
+
+
+class Notifier(Protocol):
+    channel: str
+
+    def send(self, message: Message, now: datetime) -> None: ...
+
+
+class EmailNotifier:
+    channel = "email"
+
+    def __init__(
+        self,
+        smtp: SmtpConfig,
+        env: Mapping[str, str] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.smtp = smtp
+        self.env = os.environ if env is None else env
+        self.ssl_context = ssl_context
+
+    def _password(self) -> str | None:
+        if self.smtp.user is None:
+            return None
+        name = self.smtp.password_env
+        if name is None:
+            raise DeliveryError("smtp.user is set but smtp.password_env names no variable")
+        password = self.env.get(name)
+        if not password:
+            raise DeliveryError(f"environment variable {name} (smtp.password_env) is not set")
+        return password
+
+    def send(self, message: Message, now: datetime) -> None:
+        if not message.recipients:
+            raise DeliveryError("email: the message has no recipients")
+        mime = to_mime(message, self.smtp.sender, now)
+        password = self._password()
+        where = f"SMTP {self.smtp.host}:{self.smtp.port}"
+        context = self.ssl_context or ssl.create_default_context()
+        try:
+            client: smtplib.SMTP
+            if self.smtp.tls == "tls":
+                client = smtplib.SMTP_SSL(self.smtp.host, self.smtp.port,
+                                          timeout=self.smtp.timeout_seconds, context=context)
+            else:
+                client = smtplib.SMTP(self.smtp.host, self.smtp.port,
+                                      timeout=self.smtp.timeout_seconds)
+            with client:
+                if self.smtp.tls == "starttls":
+                    client.starttls(context=context)
+                if self.smtp.user is not None and password is not None:
+                    client.login(self.smtp.user, password)
+                refused = client.send_message(mime, self.smtp.sender, list(message.recipients))
+        except (smtplib.SMTPException, OSError) as exc:
+            detail = str(exc) if password is None else str(exc).replace(password, "***")
+            raise DeliveryError(f"{where}: {type(exc).__name__}: {detail}") from None
+        if refused:
+            raise DeliveryError(f"{where} refused {', '.join(sorted(refused))}")
+
+
+def slack_escape(text: str) -> str:
+    """Slack reads <...> as links and mentions; escape them so quoted text stays text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class WebhookNotifier:
+    """POSTs {"text": ...} as Slack (and Mattermost, Rocket.Chat, ...) incoming webhooks expect."""
+
+    channel = "webhook"
+
+    def __init__(self, url: str, client: httpx.Client | None = None, timeout: float = 20.0) -> None:
+        self.url = url
+        self.client = client or httpx.Client(timeout=timeout)
+
+    def send(self, message: Message, now: datetime) -> None:
+        text = f"*{slack_escape(message.subject)}*\n{slack_escape(message.text)}"
+        host = httpx.URL(self.url).host  # the path often holds a token: never print it
+        try:
+            response = self.client.post(self.url, json={"text": text})
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"webhook {host}: {type(exc).__name__}") from None
+        if not response.is_success:
+            raise DeliveryError(f"webhook {host} answered HTTP {response.status_code}")
+
+
+class DryRunNotifier:
+    """Sends nothing: keeps each message in `sent` and, given a folder, writes it as .eml."""
+
+    channel = "dry-run"
+
+    def __init__(self, directory: Path | None = None, sender: str = "repwatch@localhost") -> None:
+        self.directory = directory
+        self.sender = sender
+        self.sent: list[Message] = []
+
+    def send(self, message: Message, now: datetime) -> None:
+        self.sent.append(message)
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            name = f"{now:%Y%m%dT%H%M%S}-{len(self.sent):03d}.eml"
+            (self.directory / name).write_bytes(bytes(to_mime(message, self.sender, now)))
+
+
+def email_notifier(
+    config: Config, env: Mapping[str, str] | None = None, ssl_context: ssl.SSLContext | None = None
+) -> EmailNotifier:
+    if config.smtp is None:
+        raise NotConfigured("there is no smtp section in the config")
+    return EmailNotifier(config.smtp, env, ssl_context)
+
+
+def notifiers_from_config(
+    config: Config,
+    *,
+    dry_run: bool = False,
+    dry_run_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    http: httpx.Client | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> list[Notifier]:
+    """The alert channels the config sets up (email, webhook), or one dry run instead."""
+    if dry_run:
+        sender = config.smtp.sender if config.smtp else "repwatch@localhost"
+        return [DryRunNotifier(dry_run_dir, sender)]
+    notifiers: list[Notifier] = []
+    if config.alerts.recipients:
+        notifiers.append(email_notifier(config, env, ssl_context))
+    if config.alerts.webhook_url:
+        notifiers.append(WebhookNotifier(config.alerts.webhook_url, http))
+    return notifiers

@@ -1,0 +1,214 @@
+"""`repwatch run`: APScheduler jobs for collecting, tagging, alerting and the weekly digest.
+
+Fire times sit on fixed grids (intervals counted from EPOCH, the digest by cron), so a restart sees the
+same fire times as the process before it. Every run is written to the `job_runs` ledger first: a fire
+time already done is never run again, and one missed while the scheduler was down is caught up on start
+when it is within the job's grace time, or logged as missed when it is not.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from repwatch.config import Config
+from repwatch.logs import log_context
+from storage import Database
+from storage.mentions import as_utc, utc_naive
+from storage.models import JobRun
+
+log = logging.getLogger("repwatch.scheduler")
+EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday at midnight UTC
+TAG_EVERY = timedelta(minutes=1)
+
+
+class Jobs(Protocol):
+    """What the scheduler runs; the pipeline implements it."""
+
+    def collect(self, source_name: str) -> int: ...
+
+    def tag(self) -> int: ...
+
+    def check_alerts(self) -> None: ...
+
+    def weekly_digest(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    trigger: BaseTrigger
+    run: Callable[[], object]
+    grace: timedelta
+    ledger: bool = True  # False for jobs that only work off a backlog (tagging)
+
+
+def job_specs(config: Config, jobs: Jobs) -> list[JobSpec]:
+    specs = []
+    for source in config.sources:
+        if source.enabled:
+            specs.append(JobSpec(
+                id=f"collect:{source.name}",
+                trigger=IntervalTrigger(seconds=source.every.total_seconds(), start_date=EPOCH),
+                run=lambda name=source.name: jobs.collect(name),
+                grace=source.every / 2,
+            ))
+    specs.append(JobSpec("tag", IntervalTrigger(seconds=TAG_EVERY.total_seconds(), start_date=EPOCH),
+                         jobs.tag, TAG_EVERY, ledger=False))
+    if config.alerts.enabled:
+        every = config.alerts.check_every
+        specs.append(JobSpec("alerts", IntervalTrigger(seconds=every.total_seconds(), start_date=EPOCH),
+                             jobs.check_alerts, every))
+    specs.append(JobSpec(
+        "digest",
+        CronTrigger.from_crontab(config.digest.schedule, timezone=config.digest.timezone),
+        jobs.weekly_digest,
+        timedelta(hours=12),
+    ))
+    return specs
+
+
+def latest_fire_time(trigger: BaseTrigger, now: datetime, horizon: timedelta = timedelta(days=8)) -> datetime | None:
+    """The last fire time at or before `now` (looking back at most `horizon`)."""
+    if isinstance(trigger, IntervalTrigger):
+        interval = trigger.interval
+        return EPOCH + ((now - EPOCH) // interval) * interval
+    fire = trigger.get_next_fire_time(None, now - horizon)
+    latest = None
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return latest.astimezone(UTC) if latest else None
+
+
+class Ledger:
+    """The job_runs table: claim a fire time before running it, record how it ended."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def claim(self, job_id: str, fire_time: datetime, now: datetime) -> bool:
+        """True if this fire time is ours to run (never claimed, or interrupted by a crash)."""
+        fire = utc_naive(fire_time)
+        with self.database.session() as session:
+            row = session.scalar(select(JobRun).where(JobRun.job_id == job_id, JobRun.fire_time == fire))
+            if row is not None and row.status != "interrupted":
+                return False
+            if row is None:
+                try:
+                    with session.begin_nested():
+                        session.add(JobRun(job_id=job_id, fire_time=fire, status="running",
+                                           started_at=utc_naive(now)))
+                except IntegrityError:
+                    return False
+            else:
+                row.status, row.started_at, row.error = "running", utc_naive(now), None
+        return True
+
+    def finish(self, job_id: str, fire_time: datetime, now: datetime, error: str | None = None) -> None:
+        with self.database.session() as session:
+            session.execute(
+                update(JobRun)
+                .where(JobRun.job_id == job_id, JobRun.fire_time == utc_naive(fire_time))
+                .values(status="failed" if error else "done", finished_at=utc_naive(now), error=error)
+            )
+
+    def mark_missed(self, job_id: str, fire_time: datetime, now: datetime) -> None:
+        with self.database.session() as session:
+            session.add(JobRun(job_id=job_id, fire_time=utc_naive(fire_time), status="missed",
+                               finished_at=utc_naive(now)))
+
+    def status_of(self, job_id: str, fire_time: datetime) -> str | None:
+        with self.database.session() as session:
+            return session.scalar(select(JobRun.status).where(
+                JobRun.job_id == job_id, JobRun.fire_time == utc_naive(fire_time)))
+
+    def interrupt_stale_runs(self) -> int:
+        """Runs left 'running' by a process that died; only safe while holding the scheduler lock."""
+        with self.database.session() as session:
+            result = session.execute(
+                update(JobRun).where(JobRun.status == "running").values(status="interrupted"))
+            return result.rowcount
+
+    def last_runs(self) -> dict[str, JobRun]:
+        with self.database.session() as session:
+            rows = session.scalars(select(JobRun).order_by(JobRun.fire_time)).all()
+        return {row.job_id: row for row in rows}
+
+
+class Scheduler:
+    """Runs the job specs on a background APScheduler until `stop()`."""
+
+    def __init__(self, database: Database, specs: list[JobSpec],
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.ledger = Ledger(database)
+        self.specs = {spec.id: spec for spec in specs}
+        self.clock = clock
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+        self.stopping = threading.Event()
+
+    def run_job(self, job_id: str, fire_time: datetime | None = None) -> bool:
+        """Run one fire time of a job unless the ledger shows it already ran; True if it ran."""
+        spec = self.specs[job_id]
+        now = self.clock()
+        fire = fire_time or latest_fire_time(spec.trigger, now) or now
+        if self.stopping.is_set() or (spec.ledger and not self.ledger.claim(job_id, fire, now)):
+            return False
+        with log_context(job=job_id):
+            log.debug("started (fire time %s)", fire.isoformat(timespec="seconds"))
+            try:
+                spec.run()
+            except Exception as exc:  # noqa: BLE001 - the job boundary: logged and recorded, never hidden
+                log.exception("failed: %s", exc)
+                if spec.ledger:
+                    self.ledger.finish(job_id, fire, self.clock(), error=f"{type(exc).__name__}: {exc}")
+                return True
+            if spec.ledger:
+                self.ledger.finish(job_id, fire, self.clock())
+            log.debug("finished")
+        return True
+
+    def catch_up(self) -> list[str]:
+        """On start: run each job's latest missed fire time within grace; log older misses."""
+        self.ledger.interrupt_stale_runs()
+        now = self.clock()
+        due = []
+        for spec in self.specs.values():
+            fire = latest_fire_time(spec.trigger, now)
+            if not spec.ledger or fire is None or self.ledger.status_of(spec.id, fire) not in (None, "interrupted"):
+                continue
+            if now - fire <= spec.grace:
+                due.append(spec.id)
+                self.run_job(spec.id, fire)
+            else:
+                log.warning("missed %s fire time %s while stopped (beyond its %s grace time); "
+                            "it runs again at its next fire time", spec.id,
+                            fire.isoformat(timespec="seconds"), spec.grace)
+                self.ledger.mark_missed(spec.id, fire, now)
+        return due
+
+    def start(self) -> None:
+        for spec in self.specs.values():
+            self.scheduler.add_job(
+                self.run_job, spec.trigger, args=[spec.id], id=spec.id, name=spec.id,
+                max_instances=1, coalesce=True,
+                misfire_grace_time=max(int(spec.grace.total_seconds()), 1),
+            )
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Stop taking new runs and wait for the runs in flight to commit or roll back."""
+        self.stopping.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
