@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reports.spikes import MODEL_DAYS, SENSITIVITY, Seasons, detect  # noqa: E402
+from reports.spikes import FACTOR_DAYS, MODEL_DAYS, SENSITIVITY, Seasons, detect  # noqa: E402
 
 DAYS = 730
 WEEKLY = (1.15, 1.15, 1.1, 1.05, 1.0, 0.75, 0.8)  # Monday first
@@ -61,7 +61,7 @@ def alerts(counts: list[int], sensitivity: str) -> list[bool]:
     weekdays = [day % 7 for day in range(len(counts))]
     fired = [False] * len(counts)
     for day in range(START, len(counts)):
-        window = counts[: day + 1][-(84 + 3) :]
+        window = counts[: day + 1][-(FACTOR_DAYS + 3) :]
         seasons = Seasons([weekdays[: day + 1][-len(window) :]], [7])
         fired[day] = detect(window, seasons, per_day=1, sensitivity=sensitivity,
                             min_count=MIN_COUNT).spike

@@ -40,10 +40,13 @@ def env_var_is_set(name: str | None, info: ValidationInfo) -> str | None:
 def _http_url(value: str) -> str:
     if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1]) == 0:
         raise ValueError(f"{value!r} is not an http:// or https:// URL")
-    return value.rstrip("/")
+    return value
 
 
-BaseUrl = Annotated[str, AfterValidator(_http_url)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+"""A URL to fetch as it is written, such as a feed."""
+
+BaseUrl = Annotated[str, AfterValidator(_http_url), AfterValidator(lambda url: url.rstrip("/"))]
 """A service's base URL (real host by default; a mirror or local test server if overridden)."""
 
 

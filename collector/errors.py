@@ -34,4 +34,4 @@ class StreamsFailed(CollectorError):
         self.failures = failures
         self.retriable = all(error.retriable for _, error in failures)
         details = "; ".join(f"{key}: {error}" for key, error in failures)
-        super().__init__(f"{len(failures)} of {total} streams failed: {details}")
+        super().__init__(details if total == 1 else f"{len(failures)} of {total} streams failed: {details}")

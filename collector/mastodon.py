@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
@@ -48,6 +49,11 @@ def _id_order(status_id: str) -> tuple[int, str]:
     return (len(status_id), status_id)
 
 
+@dataclass
+class Tally:
+    left_out: int = 0  # statuses not collected by rule in one stream
+
+
 def excluded(status: dict[str, Any]) -> bool:
     """Reblogs repeat someone else's post; `noindex` authors asked not to be indexed."""
     account = status.get("account")
@@ -68,7 +74,7 @@ def parse_status(status: dict[str, Any], instance_host: str) -> Mention:
         published_at=parse_iso(status["created_at"]),
         url=status.get("url") or status.get("uri"),
         author=acct,
-        title=html_to_text(status.get("spoiler_text")) or None,
+        title=str(status.get("spoiler_text") or "").strip() or None,  # plain text, not HTML
         language=language_code(status.get("language")),
         metrics={
             "likes": whole_number(status.get("favourites_count")) or 0,
@@ -102,38 +108,41 @@ class Mastodon(Collector):
             raise FatalError(f"{url.split('?')[0]} did not answer with a list of statuses")
         return [status for status in statuses if isinstance(status, dict) and status.get("id")]
 
-    def _page(self, statuses: list[dict[str, Any]], host: str) -> Page:
+    def _page(self, statuses: list[dict[str, Any]], host: str, tally: Tally) -> Page:
         kept = [status for status in statuses if not excluded(status)]
-        page = parse_each(kept, lambda status: parse_status(status, host))
-        if len(kept) < len(statuses):
-            page.notes.append(f"left out {len(statuses) - len(kept)} reblogs or noindex posts")
-        return page
+        tally.left_out += len(statuses) - len(kept)
+        return parse_each(kept, lambda status: parse_status(status, host))
 
     def _stream(
         self, http: Http, instance: str, tag: str, since: datetime, state: dict[str, Any] | None
     ) -> Iterator[Page]:
         url = f"{instance}/api/v1/timelines/tag/{quote(tag, safe='')}"
         host = urlsplit(instance).hostname or instance
+        tally = Tally()
         if state and state.get("min_id"):
-            yield from self._forward(http, url, host, str(state["min_id"]))
+            yield from self._forward(http, url, host, str(state["min_id"]), tally)
         else:
-            yield from self._backfill(http, url, host, since)
+            yield from self._backfill(http, url, host, since, tally)
+        if tally.left_out:
+            yield Page(notes=[f"left out {tally.left_out} reblogs or posts by noindex authors"])
 
-    def _forward(self, http: Http, url: str, host: str, min_id: str) -> Iterator[Page]:
+    def _forward(self, http: Http, url: str, host: str, min_id: str, tally: Tally) -> Iterator[Page]:
         """Newer than min_id: each answer is the oldest chunk after it, a closed range."""
         for _ in range(self.params.max_pages):
             statuses = self._get(http, url, {"limit": PAGE_SIZE, "min_id": min_id})
             if not statuses:
                 return
             min_id = max((str(s["id"]) for s in statuses), key=_id_order)
-            page = self._page(statuses, host)
+            page = self._page(statuses, host, tally)
             page.state = {"min_id": min_id}
             yield page
             if len(statuses) < PAGE_SIZE:
                 return
         yield page_limit_note(self.params.max_pages, "the rest comes on the next run")
 
-    def _backfill(self, http: Http, url: str, host: str, since: datetime) -> Iterator[Page]:
+    def _backfill(
+        self, http: Http, url: str, host: str, since: datetime, tally: Tally
+    ) -> Iterator[Page]:
         """First run: newest first back to `since`; the newest id is saved at the end."""
         newest: str | None = None
         max_id: str | None = None
@@ -147,7 +156,7 @@ class Mastodon(Collector):
             ids = [str(s["id"]) for s in statuses]
             newest = newest or max(ids, key=_id_order)
             max_id = min(ids, key=_id_order)
-            page = self._page(statuses, host)
+            page = self._page(statuses, host, tally)
             page.mentions = [m for m in page.mentions if m.published_at >= since]
             yield page
             if _reached(statuses, since) or len(statuses) < PAGE_SIZE:

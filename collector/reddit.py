@@ -26,7 +26,7 @@ from collector.streams import (
     parse_each,
     run_streams,
 )
-from collector.text import from_epoch, html_to_text, whole_number
+from collector.text import from_epoch, whole_number
 
 PAGE_SIZE = 100
 Subreddit = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{2,21}$")]
@@ -53,8 +53,9 @@ class RedditParams(CollectorParams):
 def parse_post(child: dict[str, Any]) -> Mention:
     data = child["data"]
     name = data.get("name") or f"t3_{data['id']}"
-    title = html_to_text(data.get("title")) or None
-    text = html_to_text(data.get("selftext_html")) or data.get("selftext") or title or ""
+    # raw_json=1: titles and self text come as plain text (self text in Markdown, links kept).
+    title = str(data.get("title") or "").strip() or None
+    text = str(data.get("selftext") or "").strip() or title or ""
     if not text:
         raise MalformedRecord(f"post {name} has no text")
     permalink = data.get("permalink")

@@ -10,14 +10,14 @@ from urllib.parse import urlencode
 
 from pydantic import Field, model_validator
 
-from collector.base import BaseUrl, Batch, Collector, CollectorParams
+from collector.base import BaseUrl, Batch, Collector, CollectorParams, HttpUrl
 from collector.feeds import entry_to_mention, feed_time, parse_feed
 from collector.http import Http, Validators, describe
 from collector.streams import Mark, Page, parse_each, run_streams
 
 
 class RssParams(CollectorParams):
-    urls: list[BaseUrl] = []
+    urls: list[HttpUrl] = []
     google_news_query: str | None = Field(None, min_length=1)
     google_news_language: str = Field("en-US", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     google_news_country: str = Field("US", pattern=r"^[A-Z]{2}$")

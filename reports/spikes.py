@@ -23,11 +23,11 @@ from statistics import NormalDist, fmean, median, pstdev
 
 # Tail probability per daily test. "medium" is tuned with bench/spikes.py: at most one false alert
 # per metric per 90 days, and 2x spikes caught at baselines of 20 a day and more.
-SENSITIVITY = {"low": 0.0005, "medium": 0.004, "high": 0.01}
+SENSITIVITY = {"low": 0.0005, "medium": 0.012, "high": 0.01}
 MODEL_DAYS = 28  # history needed for the count model
-LEVEL_DAYS = 14  # the level comes from the last two weeks (the factors from up to twelve)
+LEVEL_DAYS = 28  # the level comes from the last two weeks (the factors from up to twelve)
 EARS_DAYS = 9  # history needed for the EARS-style test: 7 baseline days + 2 guard days
-FACTOR_DAYS = 84  # history used for day-of-week and hour-of-day factors
+FACTOR_DAYS = 182  # history used for day-of-week and hour-of-day factors
 GUARD_DAYS = 2  # most recent days left out of the baseline, so a spike does not raise its own
 PRIOR = 5.0  # pseudo-count pulling seasonal factors toward 1 when counts are low
 CHI2_MEDIAN = 0.4549  # median of chi-squared with one degree of freedom
@@ -120,14 +120,22 @@ def _block_levels(values: Sequence[float], fitted: Sequence[float], span: int) -
 
 
 def _dispersion(
-    values: Sequence[float], means: Sequence[float], parameters: int, robust: bool = False
+    values: Sequence[float],
+    means: Sequence[float],
+    capped: Sequence[bool],
+    parameters: int,
+    robust: bool = False,
 ) -> float:
-    """Pearson dispersion (at least 1: never less variable than Poisson).
+    """Pearson dispersion over windows not capped as outliers (at least 1, as for Poisson).
 
     `robust` uses the median squared residual instead: a first pass, before past spikes are
     known, that they cannot inflate.
     """
-    squares = [(y - mean) ** 2 / mean for y, mean in zip(values, means, strict=True) if mean > 0]
+    squares = [
+        (y - mean) ** 2 / mean
+        for y, mean, cap in zip(values, means, capped, strict=True)
+        if mean > 0 and not cap
+    ]
     if robust:
         return max(1.0, median(squares) / CHI2_MEDIAN) if squares else 1.0
     freedom = len(squares) - parameters
@@ -168,15 +176,16 @@ def fit_baseline(history: Sequence[int], seasons: Seasons, per_day: int) -> Base
     span = LEVEL_DAYS * per_day
     parameters = sum(size - 1 for size in seasons.sizes) + math.ceil(len(history) / span)
     values: list[float] = [float(y) for y in history]
+    capped = [False] * len(history)
     for robust in (True, False, False):
         factors, sums, fitted = _factors(values, seasons)
         levels = _block_levels(values, fitted, span)
         means = [level * shape for level, shape in zip(levels, fitted, strict=True)]
-        dispersion = _dispersion(values, means, parameters, robust=robust)
-        values = [
-            min(float(y), mean + OUTLIER_SIGMA * math.sqrt(dispersion * mean)) if mean > 0 else y
-            for y, mean in zip(history, means, strict=True)
-        ]
+        dispersion = _dispersion(values, means, capped, parameters, robust=robust)
+        caps = [mean + OUTLIER_SIGMA * math.sqrt(dispersion * mean) for mean in means]
+        capped = [mean > 0 and y > cap for y, mean, cap in zip(history, means, caps, strict=True)]
+        values = [min(float(y), cap) if cut else float(y)
+                  for y, cap, cut in zip(history, caps, capped, strict=True)]
     return Baseline(levels[-1], factors, sums, dispersion, round(sum(values[-span:])))
 
 

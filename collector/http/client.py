@@ -121,7 +121,7 @@ ThrottleCheck = Callable[[Response], Throttle | None]
 
 
 class HttpStatusError(FatalError):
-    """A 4xx answer other than 429: retrying will not help."""
+    """A 4xx answer other than 429 (or a redirect without a Location): retrying will not help."""
 
     def __init__(self, method: str, response: Response) -> None:
         self.response = response
@@ -211,39 +211,49 @@ class Http:
     ) -> Response:
         """The response (2xx, or 304 to a conditional GET), or a CollectorError."""
         try:
-            target = httpx.URL(url, params=params) if params else httpx.URL(url)
+            target = httpx.URL(url).copy_merge_params(params) if params else httpx.URL(url)
         except httpx.InvalidURL as exc:
             raise FatalError(f"invalid URL {describe(url)}: {exc}") from exc
         attempt = 0
         while True:
             attempt += 1
-            wait: float | None = None
             try:
                 response = self._follow(method, target, httpx.Headers(headers or {}), content)
             except httpx.TimeoutException:
-                reason = "timed out"
+                reason, wait = "timed out", None
             except httpx.TransportError as exc:
-                reason = f"connection failed ({type(exc).__name__})"
+                reason, wait = f"connection failed ({type(exc).__name__})", None
             else:
-                now = self.clock.time()
-                reset = quota_reset(response.headers, now)
-                if reset is not None:
-                    self.pacer.hold(host_key(httpx.URL(response.url)), reset)
-                signal = throttle(response) if throttle else None
-                if signal and signal.wait and not signal.retry:
-                    self.pacer.hold(host_key(httpx.URL(response.url)), now + signal.wait)
-                status = response.status_code
-                if not (status == 429 or status >= 500 or (signal and signal.retry)):
-                    if status >= 400:
-                        raise HttpStatusError(method, response)
+                retry = self._judge(method, response, throttle)
+                if retry is None:
                     return response
-                reason = f"HTTP {status}" if status >= 400 else f"HTTP {status} with a throttle signal"
-                wait = _first(
-                    signal.wait if signal and signal.retry else None,
-                    retry_after(response.headers, now),
-                    reset - now if reset is not None else None,
-                )
+                reason, wait = retry
             self._pause_before_retry(method, target, attempt, reason, wait)
+
+    def _judge(
+        self, method: str, response: Response, throttle: ThrottleCheck | None
+    ) -> tuple[str, float | None] | None:
+        """None for a usable response; (reason, seconds to wait or None) to retry; or raise."""
+        now = self.clock.time()
+        host = host_key(httpx.URL(response.url))
+        reset = quota_reset(response.headers, now)
+        if reset is not None:
+            self.pacer.hold(host, reset)
+        signal = throttle(response) if throttle else None
+        if signal and signal.wait and not signal.retry:
+            self.pacer.hold(host, now + signal.wait)
+        status = response.status_code
+        if status == 429 or status >= 500 or (signal and signal.retry):
+            reason = f"HTTP {status}" if status >= 400 else f"HTTP {status} with a throttle signal"
+            wait = _first(
+                signal.wait if signal and signal.retry else None,
+                retry_after(response.headers, now),
+                reset - now if reset is not None else None,
+            )
+            return reason, wait
+        if status >= 400 or (300 <= status < 400 and status != 304):
+            raise HttpStatusError(method, response)
+        return None
 
     def _pause_before_retry(
         self, method: str, url: httpx.URL, attempt: int, reason: str, wait: float | None

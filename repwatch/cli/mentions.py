@@ -20,6 +20,7 @@ from storage.mentions import (
     export_rows,
     upsert_mentions,
 )
+from storage.sources import record_success
 
 IMPORT_KIND = "file_import"
 
@@ -109,9 +110,13 @@ def import_(app: AppContext, path: Path, fmt: str | None, source_name: str | Non
     result = read_export(path, fmt, columns)
     for line, reason in result.bad_rows:
         click.echo(f"{path}:{line}: skipped: {reason}", err=True)
+    now = datetime.now(UTC)
     with app.database.session() as session:
         source = ensure_source(session, source_name or f"import-{path.stem}", IMPORT_KIND, brand)
-        stored = upsert_mentions(session, source, result.mentions, datetime.now(UTC))
+        stored = upsert_mentions(session, source, result.mentions, now)
+        # An import is a source run too: `repwatch sources` shows when and how much.
+        record_success(session, source.name, IMPORT_KIND, brand, now, stored.new,
+                       len(result.bad_rows) + len(stored.rejected))
     for external_id, reason in stored.rejected:
         click.echo(f"{path}: row {external_id!r} refused by the database: {reason}", err=True)
     click.echo(f"imported {stored.new} new mentions ({stored.duplicates} already stored, "

@@ -362,19 +362,6 @@ POSITIVE_CLOSERS = [
     "Would recommend to anyone.", "Glad I switched.", "👍", "Thanks {brand}!", "",
 ]
 
-MIXED_REVIEWS = [
-    "Coverage is fine, the app is okay. Nothing special.",
-    "Good price, average coverage.",
-    "Does the job. The app could be better.",
-    "Signal is decent in town, patchy in the countryside.",
-    "It's cheap and it works most of the time.",
-    "Fine for calls and texts, data is hit and miss.",
-    "Decent value, though the app feels dated.",
-    "Works as expected. Roaming could be cheaper.",
-    "Middle of the road. No real complaints, no real praise.",
-    "Speeds are okay, not amazing.",
-]
-
 QUESTIONS = [
     "Does {brand} support Wi-Fi calling on the {device}?",
     "Thinking about switching to {brand}. How's coverage in {city}?",

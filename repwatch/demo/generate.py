@@ -158,12 +158,14 @@ def near_duplicate_key(text: str) -> frozenset[str]:
 
 
 def joined(parts: Sequence[str]) -> str:
-    """Join sentences; after an opener ending in a comma the next one continues in lower case."""
+    """Join sentences; after an opener ending in a comma or a bare word ("Not sponsored, but")
+    the next one continues in lower case."""
     text = ""
     for part in parts:
         if not part:
             continue
-        if text.endswith(",") and part[:1].isupper() and not part.startswith(("I ", "I'", "Tidewell")):
+        continues = text[-1:] == "," or text[-1:].isalpha()
+        if continues and part[:1].isupper() and not part.startswith(("I ", "I'", "Tidewell")):
             part = part[:1].lower() + part[1:]
         text = f"{text} {part}" if text else part
     return text
@@ -201,7 +203,6 @@ class Generator:
     authors: dict[str, list[str]] = field(default_factory=dict)
     mastodon_accounts: list[dict[str, Any]] = field(default_factory=list)
     hn_threads: list[dict[str, Any]] = field(default_factory=list)
-    duplicates_avoided: int = 0
 
     # ---- planning -------------------------------------------------------------------------
 
@@ -308,7 +309,6 @@ class Generator:
                 if body is not None:
                     self.seen_bodies.add(body)
                 return text
-            self.duplicates_avoided += 1
         raise RuntimeError(f"could not write a new text after 60 tries: {text!r}")
 
     def theme_sentences(self, plan: Plan, issue: dict[str, str]) -> list[str]:

@@ -40,7 +40,7 @@ class FakeServices(BaseHTTPRequestHandler):
 @pytest.fixture
 def base_url() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeServices)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
@@ -79,7 +79,7 @@ def test_collect_then_sources_show_each_source_health(config_file: Path) -> None
     collected = runner.invoke(cli, ["--config", str(config_file), "collect"])
     assert collected.exit_code == 1  # one source failed
     assert "collected 4 new mentions from 1 of 2 sources" in collected.stdout
-    assert "error: source broken-feed: 1 of 1 streams failed" in collected.stderr
+    assert "error: source broken-feed: http" in collected.stderr
     assert "HTTP 500" in collected.stderr
 
     health = runner.invoke(cli, ["--config", str(config_file), "sources"])
@@ -103,3 +103,20 @@ def test_collect_names_an_unknown_source(config_file: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config_file), "collect", "--source", "nope"])
     assert result.exit_code == 2
     assert "no source named 'nope' (sources: broken-feed, hacker-news)" in result.stderr
+
+
+def test_a_help_desk_import_shows_up_as_a_source(config_file: Path, tmp_path: Path) -> None:
+    export = tmp_path / "zendesk.csv"
+    export.write_text(
+        "id,text,published_at,rating\n"
+        "z1,Waited 40 minutes on hold,2026-11-19T10:00:00Z,1\n"
+        "z2,,2026-11-19T11:00:00Z,2\n"
+        "z3,Agent fixed it quickly,2026-11-19T12:00:00Z,5\n"
+    )
+    runner = CliRunner()
+    imported = runner.invoke(cli, ["--config", str(config_file), "mentions", "import", str(export)])
+    assert imported.exit_code == 0, imported.output
+    health = runner.invoke(cli, ["--config", str(config_file), "sources"]).stdout.splitlines()
+    row = health.index("import-zendesk (file_import, not in the config)")
+    assert health[row + 2] == "  items last run: 2, skipped: 1"
+    assert health[row + 3] == "  consecutive failures: 0"

@@ -313,7 +313,7 @@ def test_allowing_private_hosts_reaches_a_real_local_server(clock: FakeClock) ->
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/x"
     try:

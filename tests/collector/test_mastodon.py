@@ -40,7 +40,7 @@ def test_statuses_are_parsed_reblogs_and_noindex_left_out(api: FakeApi, http: Ht
     assert alice.metrics == {"likes": 4, "reblogs": 2, "replies": 1}
     assert alice.published_at == datetime(2026, 11, 20, 12, 5, tzinfo=UTC)
     assert carl.language == "de" and carl.title == "Netz" and carl.author == "carl@social.example"
-    assert "left out 2 reblogs or noindex posts" in result.notes[0]
+    assert result.notes == ["https://mastodon.social#acmetelecom: left out 2 reblogs or posts by noindex authors"]
 
 
 def full_page() -> list[dict[str, Any]]:

@@ -103,7 +103,7 @@ class FeedServer(BaseHTTPRequestHandler):
 @pytest.fixture
 def feed_url() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), FeedServer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     FeedServer.seen_validators = []
     yield f"http://127.0.0.1:{server.server_address[1]}/feed.rss"

@@ -106,7 +106,7 @@ def test_a_persistent_failure_leaves_the_cursor_and_counts_failures(
         row = source_row(database, "hn")
         assert row.consecutive_failures == expected
     assert row.last_error is not None
-    assert row.last_error.startswith("source hn: 1 of 1 streams failed: AcmeTel: GET https://hn.algolia.com")
+    assert row.last_error.startswith("source hn: AcmeTel: GET https://hn.algolia.com")
     assert "HTTP 503" in row.last_error
     assert row.cursor == before.cursor
     assert row.last_success_at == before.last_success_at
