@@ -23,12 +23,13 @@ from statistics import NormalDist, fmean, median, pstdev
 
 # Tail probability per daily test. "medium" is tuned with bench/spikes.py: at most one false alert
 # per metric per 90 days, and 2x spikes caught at baselines of 20 a day and more.
-SENSITIVITY = {"low": 0.0005, "medium": 0.012, "high": 0.01}
+SENSITIVITY = {"low": 0.0005, "medium": 0.01, "high": 0.01}
 MODEL_DAYS = 28  # history needed for the count model
 LEVEL_DAYS = 28  # the level comes from the last two weeks (the factors from up to twelve)
 EARS_DAYS = 9  # history needed for the EARS-style test: 7 baseline days + 2 guard days
 FACTOR_DAYS = 182  # history used for day-of-week and hour-of-day factors
 GUARD_DAYS = 2  # most recent days left out of the baseline, so a spike does not raise its own
+SPAN_SHARES = {1: 0.7, 2: 0.3}  # daily tests: the last day, the last two days; share of alpha
 PRIOR = 5.0  # pseudo-count pulling seasonal factors toward 1 when counts are low
 CHI2_MEDIAN = 0.4549  # median of chi-squared with one degree of freedom
 OUTLIER_SIGMA = 2.5  # past windows further above their fit than this are capped
@@ -210,7 +211,7 @@ def detect(
     """Whether the latest counts are a spike, given the counts before them (oldest first).
 
     Daily counts are tested for the last day and for the last two days together (a spike that
-    lasts shows more clearly in the sum); each test gets half the tail probability.
+    lasts shows more clearly in the sum); the tail probability is shared between the two tests.
     """
     alpha = SENSITIVITY[sensitivity] / per_day
     history_days = (len(counts) - 1) / per_day
@@ -222,14 +223,14 @@ def detect(
     start = max(0, end - FACTOR_DAYS * per_day)
     history = Seasons([list(ix[start:end]) for ix in seasons.indices], seasons.sizes)
     baseline = fit_baseline(list(counts[start:end]), history, per_day)
-    spans = (1, 2) if per_day == 1 else (1,)
+    spans = SPAN_SHARES if per_day == 1 else {1: 1.0}
     verdicts = []
-    for span in spans:
+    for span, share in spans.items():
         targets = [[ix[t] for ix in seasons.indices] for t in range(len(counts) - span, len(counts))]
         mean, variance = baseline.expect(targets)
         observed = sum(counts[-span:])
         p_value = upper_tail(observed, mean, variance)
-        spike = counts[-1] >= min_count and p_value < alpha / len(spans)
+        spike = counts[-1] >= min_count and p_value < alpha * share
         verdicts.append(Verdict(observed, mean, p_value, spike, "count-model", span))
     return min(verdicts, key=lambda verdict: (not verdict.spike, verdict.p_value))
 

@@ -155,7 +155,10 @@ class Collection:
             with self.database.session() as session:
                 yield session
 
-    def run_source(self, name: str, progress: Progress | None = None) -> SourceRun:
+    def run_source(
+        self, name: str, progress: Progress | None = None, stop: threading.Event | None = None
+    ) -> SourceRun:
+        """One run of one source. Setting `stop` ends it after the batch in flight is stored."""
         source = self.config.source(name)
         run = SourceRun(source.name, source.kind)
         report = progress or (lambda _run: None)
@@ -172,6 +175,9 @@ class Collection:
                 for batch in collector.fetch(http, cursor, since):
                     self._store(source, batch, run)
                     report(run)
+                    if stop is not None and stop.is_set():
+                        run.notes.append("stopped early on shutdown; the next run continues from here")
+                        break
         except (SQLAlchemyError, StorageError):
             raise
         except CollectorError as exc:

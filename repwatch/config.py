@@ -216,6 +216,16 @@ class Config(Strict):
     def brand(self, name: str) -> BrandConfig:
         return next(brand for brand in self.brands if brand.name == name)
 
+    def secret_env_names(self) -> list[str]:
+        """Every environment variable the config names as holding a secret (`*_env` keys)."""
+        names = [self.smtp.password_env] if self.smtp and self.smtp.password_env else []
+        for source in self.sources:
+            params = source.params if isinstance(source.params, BaseModel) else None
+            for key, value in (params.model_dump() if params else {}).items():
+                if key.endswith("_env") and isinstance(value, str):
+                    names.append(value)
+        return names
+
 
 @dataclass(frozen=True)
 class Problem:
