@@ -61,7 +61,7 @@ def alerts(counts: list[int], sensitivity: str) -> list[bool]:
     weekdays = [day % 7 for day in range(len(counts))]
     fired = [False] * len(counts)
     for day in range(START, len(counts)):
-        window = counts[: day + 1][-(FACTOR_DAYS + 3) :]
+        window = counts[: day + 1][-(FACTOR_DAYS[1] + 3) :]
         seasons = Seasons([weekdays[: day + 1][-len(window) :]], [7])
         fired[day] = detect(window, seasons, per_day=1, sensitivity=sensitivity,
                             min_count=MIN_COUNT).spike

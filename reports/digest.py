@@ -10,20 +10,20 @@ import base64
 import json
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from repwatch.config import Config, SourceConfig
 from reports import charts
 from reports.mail import InlineImage, Message
-from reports.notify import Notifier
+from reports.notify import Notifier, email_notifier
 from reports.periods import Week, last_full_week, week_edges
 from reports.render import render
 from reports.safety import excerpt, near_duplicate, safe_url
+from repwatch.config import Config, SourceConfig
 from storage import reports as queries
 from storage.db import Database
 from storage.mentions import as_utc, utc_naive
@@ -52,6 +52,10 @@ class DigestReport:
     markdown: str
     charts: dict[str, bytes]
     archive_path: Path | None
+
+    @property
+    def period(self) -> str:
+        return self.period_label
 
 
 def enabled_themes(config: Config) -> list[str]:
@@ -473,3 +477,21 @@ def deliver_digest(
     with database.session() as session:
         queries.mark_digest_sent(session, digest_id, utc_naive(now))
     return True
+
+
+def send_digest(
+    database: Database,
+    config: Config,
+    report: DigestReport,
+    now: datetime,
+    *,
+    env: Mapping[str, str] | None = None,
+    notifier: Notifier | None = None,
+    resend: bool = False,
+) -> bool:
+    """Email a built digest to digest.recipients over the configured SMTP server (or `notifier`).
+
+    Raises NotConfigured without an smtp section, DeliveryError when sending fails.
+    """
+    return deliver_digest(database, config, report.id, notifier or email_notifier(config, env),
+                          now, resend=resend)

@@ -55,7 +55,7 @@ def to_mime(message: Message, sender: str, now: datetime) -> EmailMessage:
     mime.set_content(message.text, subtype="plain", charset="utf-8")
     if message.html is not None:
         mime.add_alternative(message.html, subtype="html", charset="utf-8")
-        html_part = mime.get_payload()[-1]
+        html_part = next(p for p in mime.iter_parts() if p.get_content_type() == "text/html")
         for image in message.images:
             html_part.add_related(
                 image.data, maintype="image", subtype="png", cid=f"<{image.cid}>",

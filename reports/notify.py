@@ -18,8 +18,8 @@ from typing import Protocol
 
 import httpx
 
-from repwatch.config import Config, SmtpConfig
 from reports.mail import Message, to_mime
+from repwatch.config import Config, SmtpConfig
 
 
 class DeliveryError(RuntimeError):

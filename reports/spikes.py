@@ -1,17 +1,18 @@
 """Is the latest count unusual? Counts per window against a seasonal baseline.
 
 With four weeks of history or more, the baseline is a count model: expected count = recent level
-x day-of-week factor (x hour-of-day factor for hourly windows). Factors are estimated from up to
-twelve weeks and shrunk toward 1 when counts are low; the level comes from the last four weeks.
-Extra-Poisson variation is measured from the history (quasi-Poisson dispersion), the uncertainty
-of the estimates is added, and the tail probability of the observed count is read from a negative
-binomial with that mean and variance (Poisson when there is no excess variance).
+x day-of-week factor (x hour-of-day factor for hourly windows). Factors come from up to 26 weeks
+(8 for hourly windows) and are shrunk toward 1 when counts are low; the level comes from the
+last four weeks. Past spikes are capped before fitting. Extra-Poisson variation is measured from
+the history (quasi-Poisson dispersion), the uncertainty of the estimates is added, and the tail
+probability of the observed count is read from a negative binomial with that mean and variance
+(Poisson when there is no excess variance).
 
 With nine days to four weeks of history, an EARS C2-style test stands in: mean and spread of the
 same window on the seven days before, skipping the two most recent days.
 
-`sensitivity` sets the tail probability below which a daily count is a spike; hourly windows are
-tested 24 times a day, so their threshold is 24 times smaller. `min_count` keeps tiny counts quiet.
+`sensitivity` sets the tail probability below which a day is a spike; hourly windows are tested
+24 times a day, so their threshold is 24 times smaller. `min_count` keeps tiny counts quiet.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from statistics import NormalDist, fmean, median, pstdev
 
 # Tail probability per daily test. "medium" is tuned with bench/spikes.py: at most one false alert
 # per metric per 90 days, and 2x spikes caught at baselines of 20 a day and more.
-SENSITIVITY = {"low": 0.0005, "medium": 0.01, "high": 0.01}
+SENSITIVITY = {"low": 0.002, "medium": 0.01, "high": 0.03}
 MODEL_DAYS = 28  # history needed for the count model
-LEVEL_DAYS = 28  # the level comes from the last two weeks (the factors from up to twelve)
+LEVEL_DAYS = 28  # the level comes from the last four weeks
 EARS_DAYS = 9  # history needed for the EARS-style test: 7 baseline days + 2 guard days
-FACTOR_DAYS = 182  # history used for day-of-week and hour-of-day factors
+FACTOR_DAYS = {1: 182, 24: 56}  # history for the seasonal factors: daily and hourly windows
 GUARD_DAYS = 2  # most recent days left out of the baseline, so a spike does not raise its own
 SPAN_SHARES = {1: 0.7, 2: 0.3}  # daily tests: the last day, the last two days; share of alpha
 PRIOR = 5.0  # pseudo-count pulling seasonal factors toward 1 when counts are low
@@ -220,7 +221,7 @@ def detect(
     if history_days < MODEL_DAYS + GUARD_DAYS:
         return _ears(counts, per_day, alpha, min_count)
     end = len(counts) - 1 - GUARD_DAYS * per_day
-    start = max(0, end - FACTOR_DAYS * per_day)
+    start = max(0, end - FACTOR_DAYS[per_day] * per_day)
     history = Seasons([list(ix[start:end]) for ix in seasons.indices], seasons.sizes)
     baseline = fit_baseline(list(counts[start:end]), history, per_day)
     spans = SPAN_SHARES if per_day == 1 else {1: 1.0}
@@ -254,7 +255,7 @@ def detect_share(
     base_negative, base_total = sum(negatives[start:end]), sum(totals[start:end])
     p0 = (base_negative + 1) / (base_total + 2)
     pearson, windows = 0.0, 0
-    for t in range(max(0, end - FACTOR_DAYS * per_day), end):
+    for t in range(max(0, end - FACTOR_DAYS[per_day] * per_day), end):
         if totals[t]:
             pearson += (negatives[t] - totals[t] * p0) ** 2 / (totals[t] * p0 * (1 - p0))
             windows += 1

@@ -29,6 +29,7 @@ from collector.errors import CollectorError, FatalError
 from collector.http import HostPacer, Http, HttpSettings, SystemClock, build_http
 from repwatch.config import BrandConfig, Config, NetworkConfig, SourceConfig
 from storage import Database, StorageError
+from storage.db import safe_url
 from storage.sources import record_failure, record_success, start_attempt, store_batch
 
 log = logging.getLogger(__name__)
@@ -147,13 +148,21 @@ class Collection:
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        # SQLite has one writer at a time; threads take turns rather than wait on its lock.
-        if self.database.dialect == "sqlite":
-            with self._write_lock, self.database.session() as session:
-                yield session
-        else:
-            with self.database.session() as session:
-                yield session
+        """One transaction; a database failure becomes a StorageError naming the database."""
+        try:
+            # SQLite has one writer at a time; threads take turns rather than wait on its lock.
+            if self.database.dialect == "sqlite":
+                with self._write_lock, self.database.session() as session:
+                    yield session
+            else:
+                with self.database.session() as session:
+                    yield session
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StorageError(
+                f"database {safe_url(self.database.url)} failed: {reason} (this transaction was "
+                "rolled back; the next run continues from the last batch saved)"
+            ) from exc
 
     def run_source(
         self, name: str, progress: Progress | None = None, stop: threading.Event | None = None

@@ -89,6 +89,15 @@ class PostgresAdvisoryLock:
         self._connection.close()
 
 
+def scheduler_holder(database: Database) -> str | None:
+    """Who runs the scheduler on this database, or None; for status displays."""
+    try:
+        acquire_scheduler_lock(database).release()
+    except AlreadyRunning as exc:
+        return str(exc).removeprefix("another scheduler is running on this database ")
+    return None
+
+
 def acquire_scheduler_lock(database: Database) -> SchedulerLock:
     """Hold the database for this process, or raise AlreadyRunning naming who holds it."""
     if database.dialect == "postgresql":

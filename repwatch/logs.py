@@ -11,14 +11,14 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-_context: ContextVar[dict[str, str]] = ContextVar("repwatch_log_context", default={})
+_context: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("repwatch_log_context", default=())
 MASK = "***"
 
 
 @contextmanager
 def log_context(**fields: str) -> Iterator[None]:
     """Attach fields such as job= and source= to every record logged inside the block."""
-    token = _context.set({**_context.get(), **fields})
+    token = _context.set(tuple({**dict(_context.get()), **fields}.items()))
     try:
         yield
     finally:
@@ -43,8 +43,6 @@ class SecretMasker(logging.Filter):
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = self.mask(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
-        for key, value in _context.get().items():
-            setattr(record, key, value)
         record.context = dict(_context.get())
         return True
 
@@ -52,8 +50,8 @@ class SecretMasker(logging.Filter):
 class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = " ".join(f"{k}={v}" for k, v in getattr(record, "context", {}).items())
-        line = f"{self.formatTime(record)} {record.levelname:<7} {record.name} {fields + ' ' if fields else ''}"
-        line += record.getMessage()
+        line = f"{self.formatTime(record)} {record.levelname:<7} {record.name} "
+        line += f"{fields} {record.getMessage()}" if fields else record.getMessage()
         if record.exc_text:
             line += "\n" + record.exc_text
         return line

@@ -84,12 +84,17 @@ class Pipeline:
             self._notifiers = notifiers_from_config(self.config, env=self.env)
         return self._notifiers
 
-    def check_alerts(self) -> None:
+    def check_alerts(self) -> Any:
         from reports.alerts import check_alerts
 
         summary = check_alerts(self.database, self.config, self.clock(), self.notifiers(),
                                digest_dir=self.digest_dir)
-        log.info("alert check: %s", summary)
+        log.info("alert check: %d evaluated, fired %s, resolved %s, %d delivered, %d failed",
+                 summary.evaluated, summary.fired or "none", summary.resolved or "none",
+                 summary.delivered, len(summary.failed))
+        for failure in summary.failed:
+            log.warning("alert delivery failed, will retry on the next check: %s", failure)
+        return summary
 
     def weekly_digest(self, send: bool = True) -> list[Any]:
         from reports.digest import build_digest, send_digest
@@ -99,7 +104,7 @@ class Pipeline:
             with log_context(brand=brand.name):
                 report = build_digest(self.database, self.config, brand.name, None, self.clock(),
                                       out_dir=self.digest_dir)
-                log.info("digest %s written to %s", report.period, report.archive_path)
+                log.info("digest %s written to %s", report.period_label, report.archive_path)
                 if send and self.config.digest.recipients:
                     send_digest(self.database, self.config, report, self.clock(), env=self.env)
                 reports.append(report)

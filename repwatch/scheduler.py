@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -25,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from repwatch.config import Config
 from repwatch.logs import log_context
 from storage import Database
-from storage.mentions import as_utc, utc_naive
+from storage.mentions import utc_naive
 from storage.models import JobRun
 
 log = logging.getLogger("repwatch.scheduler")
@@ -40,9 +41,9 @@ class Jobs(Protocol):
 
     def tag(self) -> int: ...
 
-    def check_alerts(self) -> None: ...
+    def check_alerts(self) -> object: ...
 
-    def weekly_digest(self) -> None: ...
+    def weekly_digest(self) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def job_specs(config: Config, jobs: Jobs) -> list[JobSpec]:
             specs.append(JobSpec(
                 id=f"collect:{source.name}",
                 trigger=IntervalTrigger(seconds=source.every.total_seconds(), start_date=EPOCH),
-                run=lambda name=source.name: jobs.collect(name),
+                run=partial(jobs.collect, source.name),
                 grace=source.every / 2,
             ))
     specs.append(JobSpec("tag", IntervalTrigger(seconds=TAG_EVERY.total_seconds(), start_date=EPOCH),
@@ -79,7 +80,9 @@ def job_specs(config: Config, jobs: Jobs) -> list[JobSpec]:
     return specs
 
 
-def latest_fire_time(trigger: BaseTrigger, now: datetime, horizon: timedelta = timedelta(days=8)) -> datetime | None:
+def latest_fire_time(
+    trigger: BaseTrigger, now: datetime, horizon: timedelta = timedelta(days=8)
+) -> datetime | None:
     """The last fire time at or before `now` (looking back at most `horizon`)."""
     if isinstance(trigger, IntervalTrigger):
         interval = trigger.interval
@@ -139,7 +142,7 @@ class Ledger:
         with self.database.session() as session:
             result = session.execute(
                 update(JobRun).where(JobRun.status == "running").values(status="interrupted"))
-            return result.rowcount
+            return int(getattr(result, "rowcount", 0))
 
     def last_runs(self) -> dict[str, JobRun]:
         with self.database.session() as session:
@@ -186,7 +189,9 @@ class Scheduler:
         due = []
         for spec in self.specs.values():
             fire = latest_fire_time(spec.trigger, now)
-            if not spec.ledger or fire is None or self.ledger.status_of(spec.id, fire) not in (None, "interrupted"):
+            if not spec.ledger or fire is None:
+                continue
+            if self.ledger.status_of(spec.id, fire) not in (None, "interrupted"):
                 continue
             if now - fire <= spec.grace:
                 due.append(spec.id)

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import Select, Table, func, select, text
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from collector.mention import Mention
@@ -93,6 +93,12 @@ _PG_UNNEST_INSERT = text("""
 """)
 
 
+# What a row's own content can cause. A lost connection, a lock timeout or a deadlock
+# (OperationalError) is no fault of the row: it fails the whole batch, cursor included, rather
+# than dropping rows that a saved cursor would then claim were collected.
+ROW_REFUSED = (IntegrityError, DataError)
+
+
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
@@ -134,13 +140,13 @@ def upsert_mentions(
     try:
         with session.begin_nested():
             new = _insert_ignoring_duplicates(session, batch)
-    except DBAPIError:
+    except ROW_REFUSED:
         new = 0
         for row in batch:
             try:
                 with session.begin_nested():
                     new += _insert_ignoring_duplicates(session, [row])
-            except DBAPIError as exc:
+            except ROW_REFUSED as exc:
                 refused += 1
                 result.rejected.append((row["external_id"][:80], str(exc.orig).strip()))
     result.new = new

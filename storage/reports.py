@@ -61,7 +61,10 @@ def volume_by_bucket(session: Session, brand: str, edges: Sequence[datetime]) ->
         )
         .group_by(bucket, MentionRow.source_id, Tag.sentiment)
     )
-    return [VolumeRow(int(b), s, sent, n, int(rs), rc) for b, s, sent, n, rs, rc in session.execute(query)]
+    return [
+        VolumeRow(int(b), source, sentiment, n, int(rating_sum or 0), rating_count)
+        for b, source, sentiment, n, rating_sum, rating_count in session.execute(query)
+    ]
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,7 @@ def _hour_number(session: Session, column: Any) -> ColumnElement[int]:
     """Whole hours since 1970-01-01 00:00 UTC of a naive-UTC timestamp column."""
     if session.get_bind().dialect.name == "postgresql":
         return func.floor(func.extract("epoch", column) / 3600).cast(Integer)
-    return func.strftime("%s", column).cast(Integer) / 3600
+    return func.strftime("%s", column).cast(Integer) // 3600
 
 
 @dataclass(frozen=True)
@@ -366,7 +369,7 @@ def pending_notifications(session: Session) -> list[tuple[Notification, Alert]]:
         .where(Notification.status == "pending")
         .order_by(Notification.created_at, Notification.id)
     )
-    return [(n, a) for n, a in session.execute(query).tuples()]
+    return [(n, a) for n, a in session.execute(query)]
 
 
 def notifications_of(session: Session, alert_ids: Sequence[int]) -> list[Notification]:

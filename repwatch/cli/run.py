@@ -5,15 +5,20 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from datetime import datetime
 from types import FrameType
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from repwatch.cli.app import AppContext, cli, pass_app
-from repwatch.lock import AlreadyRunning, acquire_scheduler_lock
+from repwatch.lock import AlreadyRunning, acquire_scheduler_lock, scheduler_holder
 from repwatch.logs import configure_logging, secret_values
 from repwatch.pipeline import Pipeline
 from repwatch.scheduler import Scheduler, job_specs
+from storage.db import safe_url
+from storage.mentions import as_utc
 
 
 @cli.command("run")
@@ -54,3 +59,53 @@ def run(app: AppContext, log_format: str, log_level: str) -> None:
         scheduler.stop()
         lock.release()
     click.echo("stopped cleanly", err=True)
+
+
+def _when(moment: datetime | None) -> str:
+    return "never" if moment is None else f"{as_utc(moment):%Y-%m-%d %H:%M} UTC"
+
+
+@cli.command("status")
+@pass_app
+def status(app: AppContext) -> None:
+    """The database, each source's health, the tagging backlog, firing alerts and the last digest."""
+    from storage import status as queries
+    from storage.sources import all_sources
+
+    config, database = app.config, app.database
+    console = Console()
+    holder = scheduler_holder(database)
+    with database.session() as session:
+        console.print(f"[bold]database[/bold]  {safe_url(database.url)} (schema current), "
+                      f"{queries.mention_count(session)} mentions")
+        console.print(f"[bold]scheduler[/bold] {'running ' + holder if holder else 'not running'}")
+        sources = Table("source", "kind", "last success", "items last run", "failures", "last error",
+                        title="sources")
+        stored = {source.name: source for source in all_sources(session)}
+        for configured in config.sources:
+            row = stored.get(configured.name)
+            name = configured.name + ("" if configured.enabled else " (disabled)")
+            if row is None:
+                sources.add_row(name, configured.kind, "never run", "", "", "")
+                continue
+            failures = row.consecutive_failures
+            sources.add_row(name, row.kind, _when(row.last_success_at), str(row.items_last_run or 0),
+                            f"[red]{failures}[/red]" if failures else "0", row.last_error or "")
+        console.print(sources)
+        console.print(f"[bold]tagging backlog[/bold] {queries.tagging_backlog(session)} mentions")
+        alerts = queries.firing_alerts(session)
+        console.print(f"[bold]firing alerts[/bold] {len(alerts) or 'none'}")
+        for alert in alerts:
+            console.print(f"  {alert.brand}: {alert.metric} ({alert.window}) since "
+                          f"{_when(alert.started_at)}: {alert.observed:g} against about "
+                          f"{alert.expected:.1f} expected")
+        digests = queries.latest_digests(session)
+        for digest in digests:
+            sent = f"sent {_when(digest.sent_at)}" if digest.sent_at else "not sent"
+            console.print(f"[bold]last digest[/bold] {digest.brand} {digest.period_label}, built "
+                          f"{_when(digest.created_at)}, {sent}: {digest.archive_path or ''}")
+        if not digests:
+            console.print("[bold]last digest[/bold] none yet")
+        for job in queries.latest_job_runs(session):
+            console.print(f"  job {job.job_id}: {job.status} for {_when(job.fire_time)}"
+                          + (f" ({job.error})" if job.error else ""))

@@ -7,6 +7,10 @@ from storage.models import Base
 engine = context.config.attributes["engine"]
 
 with engine.connect() as connection:
+    if connection.dialect.name == "sqlite":
+        # pysqlite runs DDL outside any transaction, so a process killed mid-migration would
+        # leave half a schema that no later start can migrate; one explicit transaction instead.
+        connection.exec_driver_sql("BEGIN")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

@@ -1,41 +1,19 @@
-"""Seeding tagged mentions straight into the database (tags as the model would write them)."""
+"""Fixtures for report tests: seeded databases and real SMTP servers on loopback."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+import shutil
+import ssl
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from aiosmtpd.controller import Controller
+from reporting import Inbox, Seeder, SmtpServer, authenticator, free_port, make_config
 
-from repwatch.config import Config, SourceConfig, parse_config
+from repwatch.config import Config
 from storage.db import Database
-from storage.mentions import utc_naive
-from storage.models import MentionRow, MentionTheme, Source, Tag
-
-CONFIG = """\
-brands:
-  - name: Acme
-digest:
-  timezone: Europe/London
-  trend_weeks: 8
-alerts:
-  min_count: 5
-  repeat_every: 24h
-"""
-
-
-# Sources are added after parsing so these tests do not depend on which collectors are installed.
-SOURCES = (
-    SourceConfig(name="appstore", kind="apple_app_store", brand="Acme", every=timedelta(hours=6)),
-    SourceConfig(name="forum", kind="rss", brand="Acme", every=timedelta(hours=1)),
-)
-
-
-def make_config(extra: str = "", env: dict[str, str] | None = None) -> Config:
-    config = parse_config(CONFIG + extra, "test-config", env=env or {})
-    return config.model_copy(update={"sources": list(SOURCES)})
 
 
 @pytest.fixture
@@ -43,74 +21,55 @@ def config() -> Config:
     return make_config()
 
 
-@dataclass
-class Seeder:
-    database: Database
-    brand: str = "Acme"
-    sources: dict[str, int] = field(default_factory=dict)
-    next_id: int = 0
-    mentions: list[dict[str, Any]] = field(default_factory=list)
-    tags: list[dict[str, Any]] = field(default_factory=list)
-    themes: list[dict[str, Any]] = field(default_factory=list)
-
-    def source(self, name: str, kind: str = "rss", brand: str | None = None, **state: Any) -> int:
-        with self.database.session() as session:
-            row = Source(name=name, kind=kind, brand=brand or self.brand,
-                         consecutive_failures=state.pop("consecutive_failures", 0), **state)
-            session.add(row)
-            session.flush()
-            self.sources[name] = row.id
-            if not self.next_id:
-                self.next_id = (session.scalar(select(func.max(MentionRow.id))) or 0) + 1
-            return row.id
-
-    def mention(
-        self,
-        source: str,
-        published_at: datetime,
-        text: str = "a mention",
-        *,
-        sentiment: str | None = "neutral",
-        themes: dict[str, float] | None = None,
-        rating: int | None = None,
-        author: str | None = "someone",
-        url: str | None = "https://example.com/m",
-        language: str = "en",
-        status: str = "tagged",
-        negative_score: float = 0.5,
-        collected_at: datetime | None = None,
-        brand: str | None = None,
-    ) -> int:
-        mention_id = self.next_id
-        self.next_id += 1
-        self.mentions.append({
-            "id": mention_id, "source_id": self.sources[source], "external_id": f"e{mention_id}",
-            "brand": brand or self.brand, "url": url, "author": author, "title": None,
-            "text": text, "rating": rating, "language": language,
-            "published_at": utc_naive(published_at),
-            "collected_at": utc_naive(collected_at or published_at), "metrics": None,
-        })
-        if status == "unsupported_language":
-            sentiment = None
-        if sentiment is not None or status != "tagged":
-            self.tags.append({
-                "mention_id": mention_id, "status": status, "sentiment": sentiment,
-                "score_negative": negative_score, "score_neutral": None, "score_positive": None,
-                "language": language, "model_version": "test", "tagged_at": utc_naive(published_at),
-            })
-        for theme, score in (themes or {}).items():
-            self.themes.append({"mention_id": mention_id, "theme": theme, "score": score})
-        return mention_id
-
-    def flush(self) -> None:
-        with self.database.session() as session:
-            for model, rows in ((MentionRow, self.mentions), (Tag, self.tags),
-                                (MentionTheme, self.themes)):
-                if rows:
-                    session.execute(insert(model), rows)
-        self.mentions, self.tags, self.themes = [], [], []
-
-
 @pytest.fixture
 def seed(database: Database) -> Seeder:
     return Seeder(database)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A plain SMTP server on 127.0.0.1 (no TLS, no login)."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield SmtpServer(port, inbox)
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for 127.0.0.1, made with the openssl tool."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture(params=["starttls", "tls"])
+def tls_smtp_server(request: pytest.FixtureRequest, certificate: tuple[Path, Path]
+                    ) -> Iterator[tuple[str, SmtpServer]]:
+    """An SMTP server that wants TLS (STARTTLS, or TLS from the first byte) and a login."""
+    cert, key = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    port = free_port()
+    if request.param == "starttls":
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                                tls_context=server_context, require_starttls=True,
+                                auth_required=True)
+    else:  # aiosmtpd cannot tell the socket is TLS here, so it must not insist on STARTTLS
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                                ssl_context=server_context, auth_require_tls=False)
+    controller.start()
+    yield request.param, SmtpServer(port, inbox, ssl.create_default_context(cafile=str(cert)))
+    controller.stop()
+
