@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from repwatch.config import DEFAULT_THEMES, SourceConfig, parse_config  # noqa: E402
 from reports.digest import build_digest  # noqa: E402
 from reports.periods import Week  # noqa: E402
+from repwatch.config import DEFAULT_THEMES, Config, SourceConfig, parse_config  # noqa: E402
 from storage.db import Database  # noqa: E402
 
 BRAND = "Acme"
@@ -130,7 +130,7 @@ def fill_postgres(database: Database, count: int) -> None:
         raw.close()
 
 
-def config() -> object:
+def config() -> Config:
     parsed = parse_config(f"brands:\n  - name: {BRAND}\ndigest:\n  timezone: Europe/London\n",
                           "bench", env={})
     sources = [SourceConfig(name=name, kind="rss", brand=BRAND) for name in SOURCES]
@@ -141,7 +141,7 @@ def timed_digest(database: Database, out: Path) -> list[float]:
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        report = build_digest(database, config(), BRAND, WEEK, NOW, out)  # type: ignore[arg-type]
+        report = build_digest(database, config(), BRAND, WEEK, NOW, out)
         times.append(time.perf_counter() - started)
     total = report.data["volume"]["total"]["current"]
     print(f"    digest of {total:,} mentions this week, "

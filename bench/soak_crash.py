@@ -1,13 +1,14 @@
 """Crash soak: the collector killed with SIGKILL at random moments, restarted, and checked.
 
 A loopback server answers Stack Exchange's `/2.3/search/advanced` (sort=creation, order=asc,
-`fromdate` inclusive, 100 per page) for two sites, 5,000 questions in all. About a third of
-the questions share their creation second with the one before them, so many page breaks fall
-inside a group of equal timestamps (the server counts them). The questions are revealed in
-chunks, as if they were being posted. Each chunk is collected by the real command,
-`repwatch collect --source soak`, in its own OS process against a real SQLite file (or
-PostgreSQL database); the process is killed with SIGKILL at a random moment (seeded) and
-started again until a run completes, then the next chunk is revealed.
+`fromdate` inclusive) for two sites, 5,000 questions in all, 25 to a page (the collector asks
+for 100 and follows `has_more`; smaller pages mean more page breaks and more commits to be
+killed between). About a third of the questions share their creation second with the one
+before them, so many page breaks fall inside a group of equal timestamps (the server counts
+them). The questions are revealed in chunks, as if they were being posted. Each chunk is
+collected by the real command, `repwatch collect --source soak`, in its own OS process against
+a real SQLite file (or PostgreSQL database); the process is killed with SIGKILL at a random
+moment (seeded) and started again until the chunk is stored, then the next one is revealed.
 
 After every kill and every run the database is checked (`Checker.problems`):
 - nothing doubled: each external id is stored once;
@@ -21,7 +22,9 @@ After every kill and every run the database is checked (`Checker.problems`):
 After every completed run the stored ids equal the ids revealed so far; at the end, all served.
 
     python bench/soak_crash.py [--kills 100] [--items 5000] [--seed 1] [--latency 0.05]
-                               [--database-url URL | --postgres] [--json]
+                               [--page-size 25] [--database-url URL | --postgres] [--json]
+
+SOAK_VERBOSE=1 prints every attempt.
 """
 
 from __future__ import annotations
@@ -62,10 +65,12 @@ FIRST_IDS = {"stackoverflow": 79_100_000, "superuser": 1_880_000}  # distinct ra
 QUERY = "acme"
 SOURCE = "soak"
 PATH = "/2.3/search/advanced"
-PAGE_SIZE = 100
+PAGE_SIZE = 100  # the API's largest page, which the collector asks for
+SOAK_PAGE_SIZE = 25  # what the soak's server gives instead: more pages, more breaks, more commits
 TIE_SHARE = 0.35  # share of questions created in the same second as the one before them
 KILL_SHARE = 0.85  # attempts that are killed (while kills are still wanted); the rest run to the end
 FROM_LAUNCH_SHARE = 0.2  # kills timed from the process start (start-up, migration, cursor load)
+PAGE_WINDOW = 0.2  # seconds after a page is served in which the client parses and stores it
 PG_ADMIN_URL = os.environ.get("REPWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -118,14 +123,16 @@ class StackExchangeServer:
     """The search endpoint over the questions revealed so far; counts requests and the page
     breaks that fall inside a group of questions created in the same second."""
 
-    def __init__(self, questions: list[Question], latency: float) -> None:
+    def __init__(self, questions: list[Question], latency: float, page_size: int = PAGE_SIZE) -> None:
         self.questions = questions
         self.latency = latency
+        self.page_size = page_size
         self.streams = {site: [q for q in questions if q.site == site] for site in SITES}
         self.visible = dict.fromkeys(SITES, 0)
         self.revealed = 0
         self.arrivals: dict[int, list[float]] = {}  # per attempt: when each request arrived
         self.breaks_inside_ties = 0
+        self.on_request: Callable[[int, int], None] | None = None  # (attempt, request number), for tests
         self._changed = threading.Condition()
         self.loopback = LoopbackServer()
 
@@ -154,21 +161,24 @@ class StackExchangeServer:
         with self._changed:
             return sum(len(times) for times in self.arrivals.values())
 
-    def first_request(self, attempt: int, timeout: float, alive: Callable[[], bool]) -> float | None:
-        """When the attempt's first request arrived; None if `alive()` turns false first."""
+    def arrival(self, attempt: int, number: int, timeout: float, alive: Callable[[], bool]) -> float | None:
+        """When the attempt's `number`th request arrived; None if `alive()` turns false first."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while not self.arrivals.get(attempt):
+            while len(self.arrivals.get(attempt, [])) < number:
                 left = deadline - time.monotonic()
                 if left <= 0 or not alive():
                     return None
                 self._changed.wait(min(left, 0.02))
-            return self.arrivals[attempt][0]
+            return self.arrivals[attempt][number - 1]
 
     def search(self, attempt: int, call: Call) -> None:
         with self._changed:
             self.arrivals.setdefault(attempt, []).append(time.monotonic())
+            number = len(self.arrivals[attempt])
             self._changed.notify_all()
+        if self.on_request is not None:
+            self.on_request(attempt, number)
         time.sleep(self.latency)
         site = call.query.get("site", "")
         if site not in self.streams or call.query.get("sort") != "creation" or call.query.get("order") != "asc":
@@ -177,7 +187,7 @@ class StackExchangeServer:
             return
         from_date = int(call.query.get("fromdate", "0"))
         page = int(call.query.get("page", "1"))
-        size = min(int(call.query.get("pagesize", "30")), PAGE_SIZE)
+        size = min(int(call.query.get("pagesize", "30")), self.page_size)
         with self._changed:
             visible = self.streams[site][: self.visible[site]]
             listing = visible[bisect.bisect_left(visible, from_date, key=lambda q: q.created):]
@@ -295,37 +305,23 @@ class Figures:
         return not self.problems and self.items_lost == 0 and self.duplicates == 0
 
 
-class Timing:
-    """Running estimates used to aim kills at the time a run actually takes."""
-
-    def __init__(self) -> None:
-        self.startup = 1.0
-        self.per_page = 0.05
-
-    def update(self, startup: float, per_page: float) -> None:
-        self.startup = 0.7 * self.startup + 0.3 * startup
-        self.per_page = 0.7 * self.per_page + 0.3 * per_page
-
-    def run(self, pending: int) -> float:
-        return self.per_page * (pending / PAGE_SIZE + 2 * len(SITES)) + 0.05
-
-
 class SoakError(RuntimeError):
     """The collector process failed on its own (not killed), or never started collecting."""
 
 
 class Soak:
     def __init__(self, database_url: str, kills: int, items: int, seed: int, latency: float,
-                 workdir: Path, say: Callable[[str], None]) -> None:
+                 page_size: int, workdir: Path, say: Callable[[str], None]) -> None:
         self.rng = random.Random(seed)
         self.questions = make_questions(items, self.rng, time.time() - 3600)
         self.kills_wanted = kills
         self.database_url = database_url
         self.latency = latency
+        self.page_size = page_size
         self.workdir = workdir
         self.say = say
         self.verbose = bool(os.environ.get("SOAK_VERBOSE"))
-        self.timing = Timing()
+        self.startup = 1.0  # running estimate of the seconds from launch to the first request
         self.figures = Figures(database=make_url(database_url).get_backend_name(), items_served=items,
                                kills_wanted=kills, seed=seed)
 
@@ -333,7 +329,7 @@ class Soak:
         started = time.monotonic()
         checker = Checker(self.database_url, self.questions)
         try:
-            with StackExchangeServer(self.questions, self.latency) as server:
+            with StackExchangeServer(self.questions, self.latency, self.page_size) as server:
                 self._loop(server, checker)
                 self.figures.requests = server.requests
                 self.figures.page_breaks_inside_ties = server.breaks_inside_ties
@@ -353,13 +349,14 @@ class Soak:
     def _loop(self, server: StackExchangeServer, checker: Checker) -> None:
         figures, complete = self.figures, True
         while figures.kills < self.kills_wanted or server.revealed < len(self.questions) or not complete:
-            stored_before = len(set(checker.read()[1]))
+            stored = set(checker.read()[1])
+            stored_before = len(stored)
             if (complete or stored_before == server.revealed) and server.revealed < len(self.questions):
                 server.reveal(server.revealed + self._chunk_size(server.revealed))
                 figures.chunks += 1
             pending = server.revealed - stored_before
             kill = figures.kills < self.kills_wanted and self.rng.random() < KILL_SHARE
-            killed, collecting = self._attempt(server, kill, pending)
+            killed, collecting = self._attempt(server, kill, pending, self._pages(server, stored))
             complete = not killed
             problems, ids = checker.problems(server.revealed, complete)
             figures.checks += 1
@@ -389,7 +386,15 @@ class Soak:
         factor = math.exp(self.rng.uniform(math.log(0.25), math.log(2.5)))
         return max(1, min(left, round(left / chunks_left * factor)))
 
-    def _attempt(self, server: StackExchangeServer, kill: bool, pending: int) -> tuple[bool, bool]:
+    def _pages(self, server: StackExchangeServer, stored: set[str]) -> int:
+        """About how many requests the next run makes: every site's unstored questions, by page."""
+        pages = 0
+        for site, stream in server.streams.items():
+            unstored = sum(str(q.id) not in stored for q in stream[: server.visible[site]])
+            pages += max(1, math.ceil(unstored / self.page_size))
+        return pages
+
+    def _attempt(self, server: StackExchangeServer, kill: bool, pending: int, pages: int) -> tuple[bool, bool]:
         """One collector process: (killed, whether it had reached the server when killed)."""
         self.figures.attempts += 1
         attempt = self.figures.attempts
@@ -402,7 +407,7 @@ class Soak:
             process = subprocess.Popen(command, stdout=output, stderr=output, cwd=self.workdir)
             try:
                 if kill:
-                    self._wait_then_kill(server, attempt, process, launched, pending)
+                    self._wait_then_kill(server, attempt, process, launched, pages)
                 process.wait(timeout=300)
             finally:
                 if process.poll() is None:
@@ -411,28 +416,30 @@ class Soak:
         ended = time.monotonic()
         arrivals = server.arrivals.get(attempt, [])
         if self.verbose:
-            self.say(f"    attempt {attempt}: {pending} pending, kill={kill}, exit {process.returncode}, "
-                     f"{len(arrivals)} requests, {ended - launched:.2f} s (estimates: start-up "
-                     f"{self.timing.startup:.2f} s, {self.timing.per_page:.3f} s per page)")
+            self.say(f"    attempt {attempt}: {pending} pending, about {pages} pages, kill={kill}, "
+                     f"exit {process.returncode}, {len(arrivals)} requests, {ended - launched:.2f} s")
         if process.returncode == -signal.SIGKILL:
             return True, bool(arrivals)
         if process.returncode != 0:
             raise SoakError(f"the collector exited with {process.returncode}:\n{log.read_text()[-3000:]}")
         if arrivals:
-            self.timing.update(arrivals[0] - launched, (ended - arrivals[0]) / len(arrivals))
+            self.startup = 0.7 * self.startup + 0.3 * (arrivals[0] - launched)
         return False, bool(arrivals)
 
     def _wait_then_kill(self, server: StackExchangeServer, attempt: int, process: subprocess.Popen[bytes],
-                        launched: float, pending: int) -> None:
-        """SIGKILL at a random moment: during start-up (migration check, cursor load) or while
-        collecting (requests, transactions, commits), aimed by the running time estimates."""
+                        launched: float, pages: int) -> None:
+        """SIGKILL at a random moment. Some during start-up (imports, migration check, cursor
+        load); the others while collecting: once a random one of the run's requests has reached
+        the server, within the time that page takes to be served, parsed and stored (the last
+        page's window also covers recording the run and exiting)."""
         if self.rng.random() < FROM_LAUNCH_SHARE:
-            moment = launched + self.rng.uniform(0, self.timing.startup)
+            moment = launched + self.rng.uniform(0, self.startup)
         else:
-            first = server.first_request(attempt, 60, lambda: process.poll() is None)
-            if first is None:
+            number = self.rng.randint(1, pages)
+            arrived = server.arrival(attempt, number, 60, lambda: process.poll() is None)
+            if arrived is None:
                 return
-            moment = first + self.rng.uniform(0, self.timing.run(pending))
+            moment = arrived + self.rng.uniform(0, self.latency + PAGE_WINDOW)
         try:
             process.wait(timeout=max(0.0, moment - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -453,8 +460,9 @@ class Soak:
 
 
 def run_soak(database_url: str, *, kills: int = 100, items: int = 5000, seed: int = 1,
-             latency: float = 0.05, workdir: Path, say: Callable[[str], None] = print) -> Figures:
-    return Soak(database_url, kills, items, seed, latency, workdir, say).run()
+             latency: float = 0.05, page_size: int = SOAK_PAGE_SIZE, workdir: Path,
+             say: Callable[[str], None] = print) -> Figures:
+    return Soak(database_url, kills, items, seed, latency, page_size, workdir, say).run()
 
 
 class TemporaryPostgres:
@@ -482,6 +490,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds the server takes per page")
+    parser.add_argument("--page-size", type=int, default=SOAK_PAGE_SIZE, help="items per page the server gives")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
     where.add_argument("--postgres", action="store_true", help=f"a new database on {PG_ADMIN_URL}")
@@ -493,11 +502,11 @@ def main() -> None:
         if args.postgres:
             with TemporaryPostgres(PG_ADMIN_URL) as url:
                 figures = run_soak(url, kills=args.kills, items=args.items, seed=args.seed,
-                                   latency=args.latency, workdir=workdir, say=say)
+                                   latency=args.latency, page_size=args.page_size, workdir=workdir, say=say)
         else:
             url = args.database_url or f"sqlite:///{workdir / 'soak.db'}"
             figures = run_soak(url, kills=args.kills, items=args.items, seed=args.seed,
-                               latency=args.latency, workdir=workdir, say=say)
+                               latency=args.latency, page_size=args.page_size, workdir=workdir, say=say)
     if args.json:
         print(json.dumps(asdict(figures) | {"ok": figures.ok}, indent=2))
     else:

@@ -366,7 +366,7 @@ def build_digest(
     cids = {name: content_id(name, data) for name in images}
     html, text, markdown = render_digest(data, {name: f"cid:{cid}" for name, cid in cids.items()})
     out_dir = Path(out_dir or config.digest.output_dir)
-    folder = out_dir / slug(brand) / week.label
+    folder = (out_dir / slug(brand) / week.label).resolve()
     with database.session() as session:
         stored = queries.save_digest(session, {
             "brand": brand,
@@ -379,7 +379,7 @@ def build_digest(
             "text": text,
             "markdown": markdown,
             "charts": {cids[name]: base64.b64encode(png).decode() for name, png in images.items()},
-            "archive_path": str((folder / "index.html").resolve()),
+            "archive_path": str(folder / "index.html"),
         })
         digest_id = stored.id
     report = DigestReport(digest_id, brand, week.label, data, html, text, markdown,

@@ -286,7 +286,11 @@ def first_published_at(session: Session, brand: str) -> datetime | None:
 
 
 def save_digest(session: Session, values: dict[str, Any]) -> Digest:
-    """Store a digest, replacing the one for the same brand and period (a rebuild)."""
+    """Store a digest, replacing the one for the same brand and period (a rebuild).
+
+    A rebuild keeps `sent_at`: rebuilding a week that was already mailed does not mail it again
+    unless the caller asks for a resend.
+    """
     digest = session.scalar(
         select(Digest).where(
             Digest.brand == values["brand"], Digest.period_start == values["period_start"]
@@ -298,7 +302,6 @@ def save_digest(session: Session, values: dict[str, Any]) -> Digest:
     else:
         for name, value in values.items():
             setattr(digest, name, value)
-        digest.sent_at = None
     session.flush()
     return digest
 

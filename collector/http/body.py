@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from collector.errors import FatalError
 
@@ -12,31 +12,43 @@ class ResponseTooLarge(FatalError):
     """The body (raw or decompressed) is larger than network.max_response_mb allows."""
 
 
+# Inflate at most this much per step, so a bomb's output is never held twice (pieces and joined).
+STEP = 2**20
+
+
 class _Identity:
-    def feed(self, data: bytes, room: int) -> bytes:
-        return data
+    def feed(self, data: bytes, room: int) -> Iterator[bytes]:
+        yield data
 
     def flush(self) -> bytes:
         return b""
 
 
 class _Inflate:
-    """gzip or deflate, never producing more than `room + 1` bytes from one chunk."""
+    """gzip or deflate, a piece at a time, stopping once more than `room` bytes came out."""
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
         self.first = True
         self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS)
 
-    def feed(self, data: bytes, room: int) -> bytes:
+    def feed(self, data: bytes, room: int) -> Iterator[bytes]:
+        produced = 0
+        while data and produced <= room:
+            piece = self._inflate(data, min(room + 1 - produced, STEP))
+            produced += len(piece)
+            data = self.inflater.unconsumed_tail
+            yield piece
+
+    def _inflate(self, data: bytes, most: int) -> bytes:
         try:
-            return self.inflater.decompress(data, room + 1)
+            return self.inflater.decompress(data, most)
         except zlib.error:
             if self.encoding != "deflate" or not self.first:
                 raise
             # Some servers send raw deflate without the zlib header.
             self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-            return self.inflater.decompress(data, room + 1)
+            return self.inflater.decompress(data, most)
         finally:
             self.first = False
 
@@ -71,11 +83,11 @@ def read_capped(
             if received > limit:
                 raise ResponseTooLarge(f"{describe}: response is larger than {limit} bytes")
             # The decoder stops at limit + 1 bytes, so a bomb never expands past the cap.
-            piece = decoder.feed(chunk, limit - size)
-            size += len(piece)
-            if size > limit:
-                raise ResponseTooLarge(f"{describe}: response decompresses to more than {limit} bytes")
-            parts.append(piece)
+            for piece in decoder.feed(chunk, limit - size):
+                size += len(piece)
+                if size > limit:
+                    raise ResponseTooLarge(f"{describe}: response decompresses to more than {limit} bytes")
+                parts.append(piece)
             check_deadline()
         tail = decoder.flush()
     except zlib.error as exc:

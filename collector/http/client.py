@@ -114,7 +114,10 @@ class Response:
         try:
             return json.loads(self.content)
         except ValueError as exc:
-            raise FatalError(f"{describe(self.url)}: the response is not JSON") from exc
+            kind = self.headers.get("content-type") or "no Content-Type"
+            raise FatalError(
+                f"{describe(self.url)}: the response is not JSON ({kind[:100]}, {len(self.content)} bytes)"
+            ) from exc
 
 
 ThrottleCheck = Callable[[Response], Throttle | None]
@@ -222,7 +225,9 @@ class Http:
             except httpx.TimeoutException:
                 reason, wait = "timed out", None
             except httpx.TransportError as exc:
-                reason, wait = f"connection failed ({type(exc).__name__})", None
+                detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+                reason = f"connection failed ({type(exc).__name__}{': ' + detail if detail else ''})"
+                wait = None
             else:
                 retry = self._judge(method, response, throttle)
                 if retry is None:

@@ -48,12 +48,27 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
+# IPv6 forms that carry an IPv4 address in their last 32 bits, which Python's `is_global`
+# judges by the IPv6 prefix alone: 64:ff9b::169.254.169.254 reaches the metadata service
+# through a NAT64 gateway.
+_EMBEDS_IPV4 = (
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64 well-known prefix (RFC 6052)
+    ipaddress.IPv6Network("::ffff:0:0/96"),  # SIIT IPv4-translated (RFC 2765)
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated)
+)
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")  # local-use translators (RFC 8215)
+
+
 def is_public(address: IPAddress) -> bool:
     """True only for globally routable unicast addresses."""
     if isinstance(address, ipaddress.IPv6Address):
+        if address in _LOCAL_NAT64:
+            return False
         embedded = address.ipv4_mapped or address.sixtofour
         if embedded is None and address.teredo:
             embedded = address.teredo[1]
+        if embedded is None and any(address in network for network in _EMBEDS_IPV4):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
         if embedded is not None and not is_public(embedded):
             return False
     return address.is_global and not address.is_multicast

@@ -34,6 +34,12 @@ class AppContext:
             self._database.upgrade()
         return self._database
 
+    def close(self) -> None:
+        """Let go of the database's connections when the command ends (also when run in-process)."""
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None
+
 
 pass_app = click.make_pass_decorator(AppContext)
 
@@ -66,6 +72,7 @@ class ReportedGroup(click.Group):
 def cli(ctx: click.Context, config_path: Path) -> None:
     """repwatch: reviews and mentions in, complaint trends and spike alerts out."""
     ctx.obj = AppContext(config_path=config_path)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def main() -> None:

@@ -103,6 +103,11 @@ def test_a_digest_is_not_sent_twice_unless_asked(
     assert len(smtp_server.inbox.received) == 1
     assert deliver_digest(sqlite_database, config, digest.id, notifier, NOW, resend=True)
     assert len(smtp_server.inbox.received) == 2
+    rebuilt = build_digest(sqlite_database, make_config(), "Acme", Week(2026, 47), NOW,
+                           digest.archive_path.parent.parent.parent)  # type: ignore[union-attr]
+    assert rebuilt.id == digest.id
+    assert not send_digest(sqlite_database, config, rebuilt, NOW)  # a rebuild is not a resend
+    assert len(smtp_server.inbox.received) == 2
 
 
 def test_a_failed_digest_delivery_leaves_it_unsent(

@@ -1,0 +1,203 @@
+"""The Tagger: texts in, sentiment and complaint themes out.
+
+`Tagger.from_pretrained(...)` does all the reading, fitting and caching; `Tagger.tag(texts)` is
+pure and batched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file
+
+from sentiment.custom import ThemeDefinition, cached_theme_heads
+from sentiment.encoder import Encoder, set_threads
+from sentiment.labels import SENTIMENTS, THEMES
+from sentiment.themes import ThemeHead
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+MODEL_FILE = "model.safetensors"
+META_FILE = "model.json"
+
+
+class ModelError(RuntimeError):
+    """The model files are missing or do not fit together; the message says which."""
+
+
+@dataclass(frozen=True)
+class TagResult:
+    sentiment: str
+    sentiment_scores: dict[str, float]
+    themes: list[str] = field(default_factory=list)
+    theme_scores: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sentiment": self.sentiment, "sentiment_scores": self.sentiment_scores,
+                "themes": self.themes, "theme_scores": self.theme_scores}
+
+
+class SentimentScorer:
+    """Turns texts (and their sentence vectors) into negative/neutral/positive probabilities."""
+
+    name = "base"
+
+    def probabilities(self, texts: Sequence[str], embeddings: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class LinearSentiment(SentimentScorer):
+    name = "bundled"
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        if weight.shape[0] != len(SENTIMENTS):
+            raise ModelError("the sentiment head must have one row per sentiment")
+        self.weight, self.bias = weight.float(), bias.float()
+
+    def probabilities(self, texts: Sequence[str], embeddings: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(embeddings @ self.weight.T + self.bias, dim=-1)
+
+
+@dataclass
+class Bundle:
+    """What a model folder holds: tuned encoder layers, heads, thresholds and background."""
+
+    meta: dict[str, Any]
+    tensors: dict[str, torch.Tensor]
+
+    @classmethod
+    def read(cls, folder: Path) -> Bundle:
+        meta_path, weights_path = folder / META_FILE, folder / MODEL_FILE
+        for path in (meta_path, weights_path):
+            if not path.is_file():
+                raise ModelError(f"{path}: model file not found (run `repwatch model train`)")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"{meta_path}: not valid JSON ({exc.msg})") from exc
+        return cls(meta, load_file(str(weights_path)))
+
+    def encoder_state(self) -> dict[str, torch.Tensor]:
+        prefix = "encoder."
+        return {k[len(prefix):]: v.float() for k, v in self.tensors.items()
+                if k.startswith(prefix)}
+
+    def theme_head(self) -> ThemeHead:
+        names = tuple(self.meta["themes"])
+        thresholds = torch.tensor([self.meta["thresholds"][n] for n in names])
+        return ThemeHead(names, self.tensors["themes.weight"].float(),
+                         self.tensors["themes.bias"].float(), thresholds)
+
+    def sentiment(self) -> LinearSentiment:
+        return LinearSentiment(self.tensors["sentiment.weight"], self.tensors["sentiment.bias"])
+
+
+def load_encoder(bundle: Bundle) -> Encoder:
+    """The base MiniLM with the bundle's tuned layers loaded over it."""
+    encoder = Encoder.load()
+    state = bundle.encoder_state()
+    if state:
+        missing = set(state) - set(encoder.model.state_dict())
+        if missing:
+            raise ModelError(f"tuned weights do not fit the base encoder: {sorted(missing)[:3]}")
+        encoder.model.load_state_dict(state, strict=False)
+    encoder.max_tokens = int(bundle.meta.get("max_tokens", encoder.max_tokens))
+    return encoder
+
+
+def _short_hash(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:10]
+
+
+class Tagger:
+    """Sentiment and complaint themes for batches of texts."""
+
+    def __init__(self, encoder: Encoder, sentiment: SentimentScorer, themes: ThemeHead,
+                 version: str, batch_size: int = 64) -> None:
+        self.encoder = encoder
+        self.sentiment = sentiment
+        self.themes = themes
+        self.version = version
+        self.batch_size = batch_size
+        self.fitted_custom_themes: list[str] = []  # custom heads fitted (not read from cache)
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path | None = None, *,
+                        sentiment_model: str | None = None,
+                        custom_themes: Sequence[ThemeDefinition] = (),
+                        disabled_themes: Sequence[str] = (),
+                        cache_dir: str | Path | None = None, quantize: bool = False,
+                        batch_size: int = 64, threads: int | None = None) -> Tagger:
+        """Load the bundled model (or the folder `path`), fit or read custom themes.
+
+        `sentiment_model` replaces the bundled sentiment head with a Hugging Face
+        sequence-classification model (a hub id or a local folder).
+        """
+        set_threads(threads)
+        unknown = sorted(set(disabled_themes) - set(THEMES))
+        if unknown:
+            raise ModelError(f"unknown default themes to disable: {', '.join(unknown)}")
+        bundle = Bundle.read(Path(path) if path else WEIGHTS_DIR)
+        encoder = load_encoder(bundle)
+        base_version = str(bundle.meta["version"])
+        background = bundle.tensors["background"].float()
+        custom = cached_theme_heads(custom_themes, lambda texts: encoder.embed(texts, batch_size),
+                                    background, base_version,
+                                    Path(cache_dir) if cache_dir else None)
+        if quantize:
+            encoder.quantize()
+        heads = [bundle.theme_head().select([t for t in THEMES if t not in disabled_themes])]
+        heads += [head for head, _ in custom]
+        sentiment: SentimentScorer = bundle.sentiment()
+        if sentiment_model:
+            from sentiment.hf_sentiment import HuggingFaceSentiment
+
+            sentiment = HuggingFaceSentiment.load(sentiment_model)
+        version = base_version
+        if custom_themes or disabled_themes:
+            version += "+themes-" + _short_hash(
+                sorted(disabled_themes),
+                [d.fingerprint(base_version) for d in custom_themes])
+        if sentiment_model:
+            version += "+sentiment-" + _short_hash(sentiment_model)
+        if quantize:
+            version += "+int8"
+        tagger = cls(encoder, sentiment, ThemeHead.concat(heads, encoder.dim), version, batch_size)
+        tagger.fitted_custom_themes = [head.names[0] for head, fitted in custom if fitted]
+        return tagger
+
+    @property
+    def theme_names(self) -> tuple[str, ...]:
+        return self.themes.names
+
+    def embed(self, texts: Sequence[str],
+              progress: Callable[[int], None] | None = None) -> torch.Tensor:
+        return self.encoder.embed(list(texts), self.batch_size, progress)
+
+    def tag(self, texts: Sequence[str],
+            progress: Callable[[int], None] | None = None) -> list[TagResult]:
+        """Sentiment and themes for each text, in input order."""
+        texts = list(texts)
+        if not texts:
+            return []
+        embeddings = self.embed(texts, progress)
+        with torch.inference_mode():
+            sentiment = self.sentiment.probabilities(texts, embeddings)
+            scores = self.themes.scores(embeddings)
+        results = []
+        for row in range(len(texts)):
+            probabilities = {label: round(float(p), 4)
+                             for label, p in zip(SENTIMENTS, sentiment[row], strict=True)}
+            theme_scores = {name: round(float(s), 4)
+                            for name, s in zip(self.themes.names, scores[row], strict=True)}
+            assigned = [name for name, s, t in zip(self.themes.names, scores[row],
+                                                   self.themes.thresholds, strict=True) if s >= t]
+            assigned.sort(key=lambda name: -theme_scores[name])
+            results.append(TagResult(SENTIMENTS[int(sentiment[row].argmax())], probabilities,
+                                     assigned, theme_scores))
+        return results

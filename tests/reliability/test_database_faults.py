@@ -1,0 +1,212 @@
+"""The database going away mid-run: the run fails with a clear message, nothing of the batch in
+flight (mentions or cursor) is committed, and the next run completes with exactly what was served.
+
+`repwatch collect` runs against a loopback Stack Exchange (4 pages of questions); when page 3
+is asked for, the database is taken away: the SQLite file locked by another process, or the
+PostgreSQL backend that is about to write page 3 terminated by the administrator.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from reliability_kit import config_text, load_bench
+from sqlalchemy import select, text
+
+from repwatch.cli import cli
+from storage.db import Database
+from storage.models import Base, MentionRow, Source
+
+soak = load_bench("soak_crash")
+STREAM = f"stackoverflow:{soak.QUERY}"
+FAILING_PAGE = 3
+
+
+@pytest.fixture
+def server() -> Iterator[Any]:
+    questions = soak.make_questions(600, random.Random(5), time.time() - 3600)
+    with soak.StackExchangeServer(questions, latency=0) as server:
+        server.reveal(len(questions))
+        yield server
+
+
+def served(server: Any) -> list[Any]:
+    return server.streams["stackoverflow"]  # 360 questions: pages of 100, 100, 100 and 60
+
+
+def collect(tmp_path: Path, database_url: str, base_url: str) -> Result:
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text(database_url, [{"name": soak.SOURCE, "kind": "stack_exchange", "params": {
+        "sites": ["stackoverflow"], "query": soak.QUERY, "max_pages": 100, "base_url": base_url}}]))
+    return CliRunner().invoke(cli, ["--config", str(config), "collect", "--source", soak.SOURCE])
+
+
+def stored_state(database: Database) -> tuple[list[str], Any]:
+    with database.session() as session:
+        source = session.scalar(select(Source).where(Source.name == soak.SOURCE))
+        assert source is not None
+        ids = list(session.scalars(select(MentionRow.external_id).where(MentionRow.source_id == source.id)))
+        return ids, source.cursor
+
+
+def cursor_after(questions: list[Any]) -> dict[str, Any]:
+    """The cursor the collector saves together with exactly these questions."""
+    newest = questions[-1].created
+    return {"streams": {STREAM: {
+        "newest": datetime.fromtimestamp(newest, UTC).isoformat(),
+        "ids": sorted(str(q.id) for q in questions if q.created == newest),
+    }}}
+
+
+def assert_only_pages_before_the_failure_committed(database: Database, server: Any) -> None:
+    ids, cursor = stored_state(database)
+    kept = served(server)[: (FAILING_PAGE - 1) * soak.PAGE_SIZE]
+    assert sorted(ids) == sorted(str(q.id) for q in kept)
+    assert cursor == cursor_after(kept)
+
+
+def assert_everything_stored_once(database: Database, server: Any) -> None:
+    ids, cursor = stored_state(database)
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {str(q.id) for q in served(server)}
+    assert cursor == cursor_after(served(server))
+
+
+def at_page(number: int, action: Callable[[], None]) -> Callable[[int, int], None]:
+    def hook(attempt: int, request: int) -> None:
+        if attempt == 1 and request == number:
+            action()
+    return hook
+
+
+LOCKER = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+connection.execute("ROLLBACK")
+"""
+
+
+class SqliteLocker:
+    """Another process holding the SQLite file's write lock until told to let go."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def lock(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", LOCKER, self.path],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline() == b"locked\n"
+
+    def release(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.write(b"\n")
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def test_sqlite_locked_by_another_process_mid_run(tmp_path: Path, sqlite_database: Database,
+                                                  server: Any) -> None:
+    locker = SqliteLocker(str(sqlite_database.engine.url.database))
+    server.on_request = at_page(FAILING_PAGE, locker.lock)
+    try:
+        failed = collect(tmp_path, sqlite_database.url, server.base_url(1))
+    finally:
+        locker.release()
+    assert failed.exit_code == 2, failed.output
+    assert f"error: database {sqlite_database.url} failed: database is locked" in failed.stderr
+    assert "rolled back" in failed.stderr and "Traceback" not in failed.output
+    assert_only_pages_before_the_failure_committed(sqlite_database, server)
+
+    again = collect(tmp_path, sqlite_database.url, server.base_url(2))
+    assert again.exit_code == 0, again.output
+    assert "collected 160 new mentions from 1 of 1 sources" in again.stdout
+    assert_everything_stored_once(sqlite_database, server)
+
+
+@pytest.fixture
+def pg_database(postgres_server_url: str) -> Iterator[Database]:
+    database = Database(postgres_server_url)
+    database.upgrade()
+    with database.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    yield database
+    database.dispose()
+
+
+def terminate_the_writer_once_it_waits(database: Database) -> Callable[[], None]:
+    """Take a lock that blocks writing mentions, then, from another connection, terminate the
+    backend that waits on it (the run's, mid-transaction), then let go of the lock."""
+    def action() -> None:
+        locker = database.engine.connect()
+        locker.execute(text("LOCK TABLE mentions IN EXCLUSIVE MODE"))
+        locker_pid = locker.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+        def terminate() -> None:
+            try:
+                with database.engine.connect() as admin:
+                    for _ in range(500):
+                        waiting = admin.execute(text(
+                            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND wait_event_type = 'Lock' AND pid <> :locker"), {"locker": locker_pid}).scalars().all()
+                        if waiting:
+                            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting[0]})
+                            return
+                        admin.rollback()
+                        time.sleep(0.02)
+            finally:
+                locker.rollback()
+                locker.close()
+
+        threading.Thread(target=terminate, daemon=True).start()
+    return action
+
+
+@pytest.mark.postgres
+def test_postgres_connection_killed_mid_transaction(tmp_path: Path, pg_database: Database, server: Any) -> None:
+    server.on_request = at_page(FAILING_PAGE, terminate_the_writer_once_it_waits(pg_database))
+    failed = collect(tmp_path, pg_database.url, server.base_url(1))
+    assert failed.exit_code == 2, failed.output
+    shown = pg_database.url.replace("postgresql+psycopg://", "")
+    assert f"failed: terminating connection due to administrator command" in failed.stderr
+    assert shown in failed.stderr and "Traceback" not in failed.output
+    assert_only_pages_before_the_failure_committed(pg_database, server)
+
+    again = collect(tmp_path, pg_database.url, server.base_url(2))
+    assert again.exit_code == 0, again.output
+    assert_everything_stored_once(pg_database, server)
+
+
+@pytest.mark.postgres
+def test_postgres_idle_connections_killed_between_batches_are_replaced(
+    tmp_path: Path, pg_database: Database, server: Any
+) -> None:
+    def terminate_all_others() -> None:
+        with pg_database.engine.connect() as admin:
+            ended = admin.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar_one()
+            assert ended >= 1  # the run's pooled connection, idle between two batches
+
+    server.on_request = at_page(FAILING_PAGE, terminate_all_others)
+    done = collect(tmp_path, pg_database.url, server.base_url(1))
+    assert done.exit_code == 0, done.output
+    assert_everything_stored_once(pg_database, server)
