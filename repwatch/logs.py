@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 _context: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("repwatch_log_context", default=())
 MASK = "***"
@@ -75,9 +75,11 @@ def secret_values(env_names: Iterable[str | None]) -> list[str]:
     return [os.environ[name] for name in env_names if name and os.environ.get(name)]
 
 
-def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> None:
+def configure_logging(
+    level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (), stream: IO[str] | None = None
+) -> logging.Handler:
     """Route all logging through one handler that masks `secrets` and adds job/source fields."""
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(stream)
     handler.addFilter(SecretMasker(secrets))
     handler.setFormatter(JsonFormatter() if fmt == "json" else KeyValueFormatter())
     root = logging.getLogger()
@@ -87,3 +89,4 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "apscheduler.executors.default"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    return handler

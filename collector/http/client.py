@@ -333,7 +333,7 @@ class Http:
         limit = self.settings.max_response_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise ResponseTooLarge(f"{what}: response of {declared} bytes is larger than {limit}")
+            raise ResponseTooLarge(f"{what}: response of {declared} bytes is larger than {limit} bytes")
         if response.is_stream_consumed:  # a transport that already read (and decoded) the body
             if len(response.content) > limit:
                 raise ResponseTooLarge(f"{what}: response is larger than {limit} bytes")
