@@ -69,7 +69,8 @@ def billion_laughs() -> bytes:
 
 def quadratic_blowup() -> bytes:
     """One 100 kB entity referenced 10,000 times: 1 GB if expanded, from a 130 kB body."""
-    return feed(item("quadratic", "blowup", "&a;" * 10_000), f'<!DOCTYPE rss [<!ENTITY a "{"A" * 100_000}">]>\n')
+    doctype = f'<!DOCTYPE rss [<!ENTITY a "{"A" * 100_000}">]>\n'
+    return feed(item("quadratic", "blowup", "&a;" * 10_000), doctype)
 
 
 def external_entities(probe_url: str) -> bytes:
@@ -248,7 +249,8 @@ def main() -> None:
         return
     print(f"{'case':<20} {'seconds':>8} {'peak RSS growth':>16}  outcome")
     for outcome in outcomes:
-        result = outcome.error or f"read as inert text: {outcome.new} mention(s), longest {outcome.longest_text} chars"
+        result = outcome.error or (
+            f"read as inert text: {outcome.new} mention(s), longest {outcome.longest_text} chars")
         print(f"{outcome.case:<20} {outcome.seconds:>8.3f} {outcome.rss_growth_mb:>13.1f} MB  {result[:110]}")
     print(f"server bytes pushed before the client stopped reading: "
           f"{ {o.case: o.bytes_sent for o in outcomes} }")

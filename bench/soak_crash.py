@@ -45,7 +45,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +181,8 @@ class StackExchangeServer:
             self.on_request(attempt, number)
         time.sleep(self.latency)
         site = call.query.get("site", "")
-        if site not in self.streams or call.query.get("sort") != "creation" or call.query.get("order") != "asc":
+        ordered = call.query.get("sort") == "creation" and call.query.get("order") == "asc"
+        if site not in self.streams or not ordered:
             call.reply(400, json.dumps({"error_id": 400, "error_name": "bad_parameter",
                                         "error_message": "site, sort=creation, order=asc"}).encode())
             return
@@ -233,7 +234,8 @@ class Checker:
 
     def __init__(self, url: str, questions: list[Question]) -> None:
         postgres = make_url(url).get_backend_name() == "postgresql"
-        # One snapshot for the cursor and the mentions, even while a commit lands.
+        # The cursor is read before the mentions, and on PostgreSQL in one snapshot, so a commit
+        # still landing after a kill can never show a cursor newer than the mentions read.
         self.database = Database(url, **({"isolation_level": "REPEATABLE READ"} if postgres else {}))
         self.questions = questions
         self.streams: dict[str, list[Question]] = {}
@@ -247,7 +249,8 @@ class Checker:
             source = session.scalar(select(Source).where(Source.name == SOURCE))
             if source is None:
                 return None, []
-            ids = list(session.scalars(select(MentionRow.external_id).where(MentionRow.source_id == source.id)))
+            ids = list(session.scalars(
+                select(MentionRow.external_id).where(MentionRow.source_id == source.id)))
             return source.cursor, ids
 
     def problems(self, revealed: int, complete: bool) -> tuple[list[str], list[str]]:
@@ -306,7 +309,7 @@ class Figures:
 
 
 class SoakError(RuntimeError):
-    """The collector process failed on its own (not killed), or never started collecting."""
+    """The collector process failed on its own (it was not killed)."""
 
 
 class Soak:
@@ -394,7 +397,9 @@ class Soak:
             pages += max(1, math.ceil(unstored / self.page_size))
         return pages
 
-    def _attempt(self, server: StackExchangeServer, kill: bool, pending: int, pages: int) -> tuple[bool, bool]:
+    def _attempt(
+        self, server: StackExchangeServer, kill: bool, pending: int, pages: int
+    ) -> tuple[bool, bool]:
         """One collector process: (killed, whether it had reached the server when killed)."""
         self.figures.attempts += 1
         attempt = self.figures.attempts
@@ -490,7 +495,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds the server takes per page")
-    parser.add_argument("--page-size", type=int, default=SOAK_PAGE_SIZE, help="items per page the server gives")
+    parser.add_argument("--page-size", type=int, default=SOAK_PAGE_SIZE,
+                        help="items per page the server gives")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
     where.add_argument("--postgres", action="store_true", help=f"a new database on {PG_ADMIN_URL}")

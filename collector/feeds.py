@@ -18,8 +18,22 @@ from collector.text import html_to_text, language_code
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
+def _declares_entities(body: bytes) -> bool:
+    """True if the document's prologue (before the root element) declares XML entities."""
+    prologue = body[:65536]
+    doctype = prologue.find(b"<!DOCTYPE")
+    return doctype != -1 and b"<!ENTITY" in prologue[doctype:]
+
+
 def parse_feed(body: bytes, content_type: str | None, where: str) -> Any:
-    """The parsed feed; bytes only, so feedparser never treats the input as a URL or path."""
+    """The parsed feed; bytes only, so feedparser never treats the input as a URL or path.
+
+    A feed that declares its own XML entities is refused: real feeds never need them, and they
+    are how entity-expansion ("billion laughs") and external-entity attacks are built.
+    """
+    if _declares_entities(body):
+        raise FatalError("the feed declares XML entities in its DOCTYPE; refused as a possible "
+                         "entity-expansion attack")
     headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     if not parsed.get("version") and not parsed.entries:

@@ -5,6 +5,7 @@ A crash loses at most the batch in flight; the next run picks up the mentions st
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,12 +69,14 @@ def tag_batch(tagger: Tagger, mentions: Sequence[PendingMention], languages: Seq
     return tags
 
 
-def tag_pending(database: Database, tagger: Tagger, languages: Sequence[str] = ("en",),
-                batch_size: int = 256, retag: bool = False, progress: Progress | None = None,
-                now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> TaggingSummary:
+def tag_mentions(database: Database, tagger: Tagger, languages: Sequence[str] = ("en",),
+                 batch_size: int = 256, retag: bool = False, progress: Progress | None = None,
+                 stop: threading.Event | None = None,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> TaggingSummary:
     """Tag every mention without a tag (with `retag`, also those tagged by another model version).
 
-    Each batch is read, tagged and written in its own transaction.
+    Each batch is read, tagged and written in its own transaction; `stop` is checked between
+    batches.
     """
     version = tagger.version if retag else None
     with database.session() as session:
@@ -81,7 +84,7 @@ def tag_pending(database: Database, tagger: Tagger, languages: Sequence[str] = (
     summary = TaggingSummary()
     if progress:
         progress(0, total)
-    while True:
+    while not (stop and stop.is_set()):
         with database.session() as session:
             batch = pending_mentions(session, batch_size, version)
             if not batch:
@@ -95,7 +98,15 @@ def tag_pending(database: Database, tagger: Tagger, languages: Sequence[str] = (
     return summary
 
 
-def tagger_from_config(config: Config) -> Tagger:
+def tag_pending(database: Database, tagger: Tagger, languages: Sequence[str] = ("en",),
+                batch_size: int = 256, progress: Progress | None = None,
+                stop: threading.Event | None = None) -> int:
+    """The scheduler's tagging job: tag what is untagged; returns how many mentions it stored."""
+    return tag_mentions(database, tagger, languages, batch_size, progress=progress,
+                        stop=stop).total
+
+
+def load_tagger(config: Config) -> Tagger:
     """The Tagger the config describes: model folder, sentiment model, themes, cache, speed."""
     from sentiment import Tagger, ThemeDefinition
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,25 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _SPACE = re.compile(r"\s+")
 
 
+def _name_symbols(text: str) -> str:
+    """Emoji and other pictographs by their Unicode names (the encoder's vocabulary lacks them)."""
+    parts: list[str] = []
+    previous = ""
+    for char in text:
+        if unicodedata.category(char) == "So" and ord(char) > 0x2000:
+            if char != previous:
+                parts.append(f" {unicodedata.name(char, '').lower()} ")
+        elif char != "\ufe0f":
+            parts.append(char)
+        previous = char
+    return "".join(parts)
+
+
 def clean_text(text: str) -> str:
-    """Undo HTML entities, replace links by a placeholder and collapse white space."""
+    """Undo HTML entities, replace links by a placeholder, name emoji, collapse white space."""
     text = html.unescape(text)
     text = _URL.sub("http", text)
+    text = _name_symbols(text)
     return _SPACE.sub(" ", text).strip()
 
 

@@ -53,7 +53,7 @@ def _literal(host: str) -> IPAddress | None:
 # through a NAT64 gateway.
 _EMBEDS_IPV4 = (
     ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64 well-known prefix (RFC 6052)
-    ipaddress.IPv6Network("::ffff:0:0/96"),  # SIIT IPv4-translated (RFC 2765)
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # SIIT IPv4-translated (RFC 2765)
     ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated)
 )
 _LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")  # local-use translators (RFC 8215)

@@ -69,7 +69,7 @@ def demo_config(server: DemoServer, workspace: Path, smtp_port: int) -> dict[str
                    "output_dir": str(workspace / "digests")},
         "alerts": {"recipients": [RECIPIENTS["alerts"]]},
         "smtp": {"host": "127.0.0.1", "port": smtp_port, "tls": "none",
-                 "sender": "repwatch-demo@localhost"},
+                 "sender": "repwatch-demo@tidewell.example"},
         "model": {"cache_dir": str(workspace / "cache")},
     }
 

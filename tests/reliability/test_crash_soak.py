@@ -12,8 +12,10 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from reliability_kit import load_bench
@@ -39,9 +41,9 @@ def test_ten_sigkills_lose_nothing_double_nothing_and_never_put_a_cursor_ahead(t
     assert figures.page_breaks_inside_ties >= 1  # the case the cursor's id list exists for
 
 
-def questions() -> tuple[list, dict]:
+def questions() -> tuple[list[Any], dict[str, list[Any]]]:
     served = soak.make_questions(400, random.Random(3), time.time())
-    streams: dict[str, list] = {}
+    streams: dict[str, list[Any]] = {}
     for question in served:
         streams.setdefault(question.stream, []).append(question)
     return served, streams
@@ -51,7 +53,7 @@ def iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat()
 
 
-def state_after(stream: list, count: int) -> dict:
+def state_after(stream: list[Any], count: int) -> dict[str, Any]:
     """The cursor state the collector saves once the first `count` questions are stored."""
     newest = stream[count - 1].created
     return {"newest": iso(newest), "ids": [str(q.id) for q in stream[:count] if q.created == newest]}
@@ -82,9 +84,8 @@ def test_the_cursor_check_catches_an_unstored_id_in_the_newest_second() -> None:
     assert len(problems) == 1 and str(stream[tie].id) in problems[0]  # ...but the cursor names it
 
 
-def mention(question: object) -> Mention:
-    return Mention(external_id=str(question.id), text="q",  # type: ignore[attr-defined]
-                   published_at=datetime.fromtimestamp(question.created, UTC))  # type: ignore[attr-defined]
+def mention(question: Any) -> Mention:
+    return Mention(external_id=str(question.id), text="q", published_at=datetime.fromtimestamp(question.created, UTC))
 
 
 def test_the_database_check_reports_gaps_and_cursors_ahead(tmp_path: Path) -> None:
@@ -129,7 +130,7 @@ database.upgrade()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return

@@ -186,7 +186,7 @@ def test_postgres_connection_killed_mid_transaction(tmp_path: Path, pg_database:
     failed = collect(tmp_path, pg_database.url, server.base_url(1))
     assert failed.exit_code == 2, failed.output
     shown = pg_database.url.replace("postgresql+psycopg://", "")
-    assert f"failed: terminating connection due to administrator command" in failed.stderr
+    assert "failed: terminating connection due to administrator command" in failed.stderr
     assert shown in failed.stderr and "Traceback" not in failed.output
     assert_only_pages_before_the_failure_committed(pg_database, server)
 

@@ -14,7 +14,6 @@ import json
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -203,10 +202,3 @@ def test_malformed_truncated_and_mislabelled_answers_fail_only_their_own_source(
     assert len(healthy) == 4
     assert services.errors() == []
 
-
-def test_each_service_here_has_its_own_host_and_port(tmp_path: Path) -> None:
-    """The storms spare the other sources partly because pacing is per host:port; the servers
-    above must therefore really be distinct, or the test would prove less than it says."""
-    with ExitStack() as stack:
-        services = Services(stack, ["a", "b"])
-        assert services.urls["a"] != services.urls["b"]

