@@ -11,13 +11,13 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from reports.notify import DeliveryError
 from repwatch.config import parse_config
 from repwatch.demo.data import load_items
 from repwatch.demo.mailbox import Mailbox
 from repwatch.demo.server import BLUESKY_PASSWORD_ENV, DemoServer
 from repwatch.logs import configure_logging
 from repwatch.pipeline import Pipeline
-from reports.notify import DeliveryError
 from storage import Database
 from storage.models import Base
 
