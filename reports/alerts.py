@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -27,11 +27,13 @@ from reports.mail import Message
 from reports.notify import DeliveryError, Notifier
 from reports.render import render, theme_label
 from reports.spikes import FACTOR_DAYS, GUARD_DAYS, Seasons, Verdict, detect, detect_share
-from repwatch.config import Config
 from storage import reports as queries
 from storage.db import Database
 from storage.mentions import as_utc, utc_naive
 from storage.models import Alert, Notification
+
+if TYPE_CHECKING:  # reports take the config as plain typed objects; only the types
+    from repwatch.config import Config
 
 NEGATIVE_VOLUME = "negative_volume"
 NEGATIVE_SHARE = "negative_share"

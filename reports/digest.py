@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from reports import charts
@@ -23,10 +23,12 @@ from reports.notify import Notifier, email_notifier
 from reports.periods import Week, last_full_week, week_edges
 from reports.render import render
 from reports.safety import excerpt, near_duplicate, safe_url
-from repwatch.config import Config, SourceConfig
 from storage import reports as queries
 from storage.db import Database
 from storage.mentions import as_utc, utc_naive
+
+if TYPE_CHECKING:  # reports take the config as plain typed objects; only the types
+    from repwatch.config import Config, SourceConfig
 
 SENTIMENTS = ("negative", "neutral", "positive")
 QUOTES_PER_THEME = 3

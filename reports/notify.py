@@ -14,12 +14,14 @@ import ssl
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
 from reports.mail import Message, to_mime
-from repwatch.config import Config, SmtpConfig
+
+if TYPE_CHECKING:  # reports take the config as plain typed objects; only the types
+    from repwatch.config import Config, SmtpConfig
 
 
 class DeliveryError(RuntimeError):
