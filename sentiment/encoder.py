@@ -75,13 +75,15 @@ class Encoder:
 
     def __init__(self, tokenizer: Any, model: nn.Module, max_tokens: int = MAX_TOKENS) -> None:
         self.tokenizer = tokenizer
-        self.model = model.eval()
+        self.model: Any = model.eval()  # a transformers model: typed loosely on purpose
         self.max_tokens = max_tokens
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Encoder:
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()
         path = str(path or base_model_path())
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model = AutoModel.from_pretrained(path, local_files_only=True)

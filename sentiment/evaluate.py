@@ -129,7 +129,8 @@ def evaluate(tagger: Tagger, corpora: Corpora, baselines: Baselines | None = Non
              log: Log = print) -> Report:
     """Every metric of the issue on the held-out sets, ours beside the baselines."""
     sets = {
-        "semeval": corpora.semeval_eval, "trustpilot": corpora.trustpilot_eval,
+        **{f"semeval {split}": examples for split, examples in corpora.semeval_eval.items()},
+        "trustpilot": corpora.trustpilot_eval,
         "uci": corpora.uci, "dev": [e for e in corpora.themes_dev if e.sentiment or e.themes
                                     is not None],
         "reviews": corpora.reviews_eval,
@@ -145,9 +146,11 @@ def evaluate(tagger: Tagger, corpora: Corpora, baselines: Baselines | None = Non
     def sentiments(name: str) -> list[str]:
         return [r.sentiment for r in ours[name]]
 
-    report.rows.append(_sentiment_row(
-        "SemEval 2016devtest tweets: sentiment macro recall", ">= 0.68", sets["semeval"],
-        sentiments("semeval"), baselines, frozen["semeval"]))
+    for split in corpora.semeval_eval:
+        name = f"semeval {split}"
+        report.rows.append(_sentiment_row(
+            f"SemEval {split} tweets: sentiment macro recall", ">= 0.68", sets[name],
+            sentiments(name), baselines, frozen[name]))
     report.rows.append(_sentiment_row(
         "Trustpilot balanced sample: sentiment macro recall", ">= 0.65", sets["trustpilot"],
         sentiments("trustpilot"), baselines, frozen["trustpilot"]))

@@ -61,6 +61,9 @@ class HuggingFaceSentiment(SentimentScorer):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         local = Path(name_or_path).expanduser()
+        looks_local = name_or_path.startswith(("/", ".", "~")) or name_or_path.count("/") > 1
+        if looks_local and not local.is_dir():
+            raise ModelError(f"cannot load sentiment model {name_or_path!r}: folder not found")
         source = str(local) if local.exists() else name_or_path
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local.exists())

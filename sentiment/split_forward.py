@@ -7,7 +7,7 @@ tuned layers are loaded into the ordinary Hugging Face model. A test checks both
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import torch
 from torch import nn
@@ -39,7 +39,7 @@ def lower_hidden(model: nn.Module, ids: torch.Tensor, mask: torch.Tensor,
     return hidden
 
 
-def upper_pooled(layers: Sequence[nn.Module], hidden: torch.Tensor,
+def upper_pooled(layers: Iterable[nn.Module], hidden: torch.Tensor,
                  mask: torch.Tensor) -> torch.Tensor:
     """Unit-length sentence vectors from lower-layer hidden states through `layers`."""
     extended = additive_mask(mask, hidden.dtype)

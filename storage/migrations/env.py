@@ -6,11 +6,9 @@ from storage.models import Base
 
 engine = context.config.attributes["engine"]
 
+# One transaction for the whole upgrade, on SQLite too (storage.db opens SQLite transactions
+# itself), so a process killed mid-migration leaves the schema as it was, never half-built.
 with engine.connect() as connection:
-    if connection.dialect.name == "sqlite":
-        # pysqlite runs DDL outside any transaction, so a process killed mid-migration would
-        # leave half a schema that no later start can migrate; one explicit transaction instead.
-        connection.exec_driver_sql("BEGIN")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

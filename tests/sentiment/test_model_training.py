@@ -1,0 +1,85 @@
+"""`repwatch model train` on a tiny data folder: deterministic, loadable, evaluable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from repwatch.cli import cli
+from sentiment import Tagger
+from sentiment.data import load_corpora
+from sentiment.labels import THEMES
+from sentiment.train import TrainSettings, assemble, train
+
+SMALL = TrainSettings(tune_from_layer=4, epochs=0.3, batch_size=8, theme_batch_size=4,
+                      background_size=4, limit=24, threads=1)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("model")
+    return folder, train(tiny_data, folder, SMALL, log=lambda _: None)
+
+
+def test_held_out_sets_never_reach_training(tiny_data: Path) -> None:
+    corpora = load_corpora(tiny_data)
+    data = assemble(corpora, SMALL)
+    semeval = [e for split in corpora.semeval_eval.values() for e in split]
+    held_out = {e.text for e in (*semeval, *corpora.trustpilot_eval, *corpora.reviews_eval,
+                                 *corpora.themes_dev)}
+    assert all(corpora.semeval_eval.values()) and corpora.themes_dev and corpora.reviews_eval
+    assert not held_out & set(data.texts)
+    calibration = {data.texts[i] for i, _ in data.themes_calibration}
+    trained = {data.texts[i] for i, _ in data.themes_fit} | {
+        data.texts[i] for i, _ in data.sentiment}
+    assert calibration and not calibration & trained
+    assert {e.group for e in corpora.ours} == {"ours"}
+    rare = {"language_barrier", "cultural_insensitivity", "data_privacy"}
+    assert rare <= {t for e in corpora.ours for t in e.themes or ()}
+
+
+def test_training_is_reproducible_and_loads_as_a_tagger(
+        tiny_data: Path, tmp_path: Path, trained: tuple[Path, dict]) -> None:
+    folder, first = trained
+    second = train(tiny_data, tmp_path / "b", SMALL, log=lambda _: None)
+    assert (folder / "model.safetensors").read_bytes() == (
+        tmp_path / "b" / "model.safetensors").read_bytes()
+    assert first["version"] == second["version"]
+    assert first["thresholds"] == second["thresholds"] and set(first["thresholds"]) == set(THEMES)
+    assert first["tuned_layers"] == [4, 5]
+    assert json.loads((folder / "model.json").read_text())["settings"]["seed"] == 13
+    tagger = Tagger.from_pretrained(folder)
+    assert tagger.version == first["version"]
+    [result] = tagger.tag(["on hold for hours"])
+    assert set(result.theme_scores) == set(THEMES)
+
+
+def test_a_different_seed_gives_different_weights(
+        tiny_data: Path, tmp_path: Path, trained: tuple[Path, dict]) -> None:
+    from dataclasses import replace
+
+    train(tiny_data, tmp_path / "b", replace(SMALL, seed=14), log=lambda _: None)
+    assert (trained[0] / "model.safetensors").read_bytes() != (
+        tmp_path / "b" / "model.safetensors").read_bytes()
+
+
+def test_model_eval_prints_ours_beside_the_baselines(
+        tiny_data: Path, tmp_path: Path, trained: tuple[Path, dict],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no config.yaml here: defaults apply
+    result = CliRunner().invoke(cli, ["model", "eval", "--data", str(tiny_data), "--model",
+                                      str(trained[0]), "--no-quantize"])
+    assert result.exit_code == 0, result.output
+    for text in ("SemEval 2013test", "SemEval 2016devtest", "Trustpilot", "Themes dev", "micro-F1", "VADER",
+                 "LR on frozen MiniLM", "zero-shot cosine", "too rare to judge"):
+        assert text in result.stdout
+
+
+def test_train_with_a_missing_data_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["model", "train", "--data", str(tmp_path / "nope"),
+                                      "--output", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "data folder not found" in result.output
