@@ -110,3 +110,18 @@ def test_export_filters(database: Database) -> None:
     injection = "x' OR '1'='1"
     assert export(brand=injection) == [] and export(theme=injection) == []
     assert count(database) == 14
+
+
+def test_a_batch_rolled_back_leaves_nothing_even_after_its_savepoint(database: Database) -> None:
+    class Crash(Exception):
+        pass
+
+    try:
+        with database.session() as session:
+            source = ensure_source(session, "s", "rss", "Acme")
+            assert upsert_mentions(session, source, make(5)).new == 5  # inside a released savepoint
+            source.cursor = {"newest": "m4"}
+            raise Crash
+    except Crash:
+        pass
+    assert count(database) == 0
