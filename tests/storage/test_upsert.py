@@ -116,9 +116,11 @@ def test_a_batch_rolled_back_leaves_nothing_even_after_its_savepoint(database: D
     class Crash(Exception):
         pass
 
+    with database.session() as session:
+        ensure_source(session, "s", "rss", "Acme")
     try:
         with database.session() as session:
-            source = ensure_source(session, "s", "rss", "Acme")
+            source = ensure_source(session, "s", "rss", "Acme")  # a read: no write before the savepoint
             assert upsert_mentions(session, source, make(5)).new == 5  # inside a released savepoint
             source.cursor = {"newest": "m4"}
             raise Crash
