@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, select, text
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
@@ -79,18 +79,40 @@ def _row(mention: Mention, source_id: int, brand: str, collected_at: datetime) -
     return row
 
 
-# PostgreSQL takes a whole batch as one array per column: one statement, a handful of parameters.
-_PG_UNNEST_INSERT = text("""
-    INSERT INTO mentions (source_id, external_id, brand, url, author, title, text, rating,
-                          language, published_at, collected_at, metrics)
-    SELECT * FROM unnest(
-        CAST(:source_id AS integer[]), CAST(:external_id AS varchar[]), CAST(:brand AS varchar[]),
-        CAST(:url AS text[]), CAST(:author AS varchar[]), CAST(:title AS text[]),
-        CAST(:text AS text[]), CAST(:rating AS smallint[]), CAST(:language AS varchar[]),
-        CAST(:published_at AS timestamp[]), CAST(:collected_at AS timestamp[]),
-        CAST(:metrics AS json[]))
-    ON CONFLICT (source_id, external_id) DO NOTHING
-""")
+# PostgreSQL takes a batch by COPY into a temporary table, then one INSERT ... SELECT that skips
+# rows already stored: far cheaper per row than bound parameters.
+_COLUMNS = ("source_id", "external_id", "brand", "url", "author", "title", "text", "rating",
+            "language", "published_at", "collected_at", "metrics")
+_PG_STAGING = """
+    CREATE TEMP TABLE IF NOT EXISTS mention_batch (
+        source_id integer, external_id varchar, brand varchar, url text, author varchar,
+        title text, text text, rating smallint, language varchar, published_at timestamp,
+        collected_at timestamp, metrics json) ON COMMIT DELETE ROWS;
+    DELETE FROM mention_batch
+"""
+_COLUMN_LIST = ", ".join(_COLUMNS)
+_PG_COPY = f"COPY mention_batch ({_COLUMN_LIST}) FROM STDIN"
+_PG_INSERT = (
+    f"INSERT INTO mentions ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM mention_batch "  # noqa: S608
+    "ON CONFLICT (source_id, external_id) DO NOTHING"
+)
+
+
+def _pg_copy_insert(session: Session, rows: list[dict[str, Any]]) -> int:
+    import psycopg
+
+    connection = session.connection()
+    connection.exec_driver_sql(_PG_STAGING)
+    driver = connection.connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(_PG_COPY) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                metrics = row["metrics"]
+                copy.write_row([*(row[name] for name in _COLUMNS[:-1]),
+                                None if metrics is None else json.dumps(metrics)])
+    except psycopg.DataError as exc:  # the same error type the row-by-row fallback expects
+        raise DataError(_PG_COPY, None, exc) from exc
+    return int(connection.exec_driver_sql(_PG_INSERT).rowcount)
 
 
 # What a row's own content can cause. A lost connection, a lock timeout or a deadlock
@@ -102,9 +124,7 @@ ROW_REFUSED = (IntegrityError, DataError)
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        columns = {name: [row[name] for row in rows] for name in rows[0]}
-        columns["metrics"] = [None if m is None else json.dumps(m) for m in columns["metrics"]]
-        return connection.execute(_PG_UNNEST_INSERT, columns).rowcount
+        return _pg_copy_insert(session, rows)
     table = cast(Table, MentionRow.__table__)
     stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["source_id", "external_id"])
     return connection.execute(stmt, rows).rowcount
