@@ -33,7 +33,6 @@ def config_check(app: AppContext) -> None:
     """Validate the config file and report every problem at once."""
     config = app.config
     enabled = sum(source.enabled for source in config.sources)
-    click.echo(
-        f"{app.config_path}: ok ({len(config.brands)} brands, {len(config.sources)} sources, "
-        f"{enabled} enabled)"
-    )
+    brands, sources = len(config.brands), len(config.sources)
+    click.echo(f"{app.config_path}: ok ({brands} brand{'s' * (brands != 1)}, "
+               f"{sources} source{'s' * (sources != 1)}, {enabled} enabled)")
