@@ -36,6 +36,14 @@ def _holder_label() -> str:
     return f"repwatch run pid={os.getpid()} host={socket.gethostname()}"
 
 
+def _describe_holder(path: Path) -> str:
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        return f"{info['holder']}, since {info['since']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "holder unknown"
+
+
 class SqliteFileLock:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -43,10 +51,9 @@ class SqliteFileLock:
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = Path(path).read_text(encoding="utf-8", errors="replace").strip()
             os.close(self._fd)
             raise AlreadyRunning(
-                f"another scheduler is running on this database ({holder or 'holder unknown'}); "
+                f"another scheduler is running on this database ({_describe_holder(path)}); "
                 f"lock file {path}"
             ) from None
         os.ftruncate(self._fd, 0)

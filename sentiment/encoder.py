@@ -10,6 +10,7 @@ import html
 import os
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -94,10 +95,17 @@ class Encoder:
         return int(self.model.config.hidden_size)
 
     def quantize(self) -> None:
-        """int8 dynamic quantization of the linear layers (CPU inference only)."""
-        from torch.ao.quantization import quantize_dynamic
+        """int8 dynamic quantization of the linear layers (CPU inference only).
 
-        self.model = quantize_dynamic(self.model, {nn.Linear}, dtype=torch.qint8)
+        torch marks its eager quantization API deprecated in favour of torchao; it is still
+        what runs fastest on a plain CPU here, so its notices are silenced for this call only.
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.filterwarnings("ignore", message=r".*quantiz.*deprecated", category=UserWarning)
+            from torch.ao.quantization import quantize_dynamic
+
+            self.model = quantize_dynamic(self.model, {nn.Linear}, dtype=torch.qint8)
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         encoded = self.tokenizer([clean_text(t) for t in texts], truncation=True,

@@ -47,7 +47,7 @@ def test_the_digest_names_the_planted_rising_theme(demo) -> None:
     assert data["period"]["label"] == "2026-W47"
     rising = [item["theme"] for item in data["rising"]]
     assert "language_barrier" in rising
-    assert "Language barrier" in page.read_text()
+    assert "language barrier" in page.read_text().lower()
 
 
 def test_digest_quotes_come_from_the_data(demo) -> None:
