@@ -71,15 +71,15 @@ def score_themes(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str
                  ) -> ThemeScores:
     """Per-theme counts and "this message has no theme" counts.
 
-    Pairs listed in `uncertain` (one annotator only) are skipped: removed from both the gold
-    and the predicted themes of that item before anything is counted.
+    Pairs listed in `uncertain` (one annotator only) are skipped for that theme, and an item
+    with any uncertain pair is left out of the no-theme score.
     """
     scores = ThemeScores({theme: Counts() for theme in themes})
     uncertain = uncertain or [() for _ in gold]
-    for gold_themes, predicted_themes, skip in zip(gold, predicted, uncertain, strict=True):
-        gold_set = {t for t in gold_themes if t in themes and t not in skip}
-        predicted_set = {t for t in predicted_themes if t in themes and t not in skip}
+    for gold_set, predicted_set, skip in zip(gold, predicted, uncertain, strict=True):
         for theme in themes:
+            if theme in skip:
+                continue
             counts = scores.per_theme[theme]
             if theme in gold_set and theme in predicted_set:
                 counts.tp += 1
@@ -87,10 +87,14 @@ def score_themes(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str
                 counts.fp += 1
             elif theme in gold_set:
                 counts.fn += 1
-        if not gold_set and not predicted_set:
+        if skip:
+            continue
+        gold_none = not [t for t in gold_set if t in themes]
+        predicted_none = not [t for t in predicted_set if t in themes]
+        if gold_none and predicted_none:
             scores.no_theme.tp += 1
-        elif not predicted_set:
+        elif predicted_none:
             scores.no_theme.fp += 1
-        elif not gold_set:
+        elif gold_none:
             scores.no_theme.fn += 1
     return scores

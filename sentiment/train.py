@@ -32,6 +32,7 @@ from sentiment.data import Corpora, Example, load_corpora, stable_key, text_key
 from sentiment.encoder import MAX_TOKENS, Encoder, set_threads
 from sentiment.heads import balanced_weights, fit_linear
 from sentiment.labels import SENTIMENTS, THEME_DESCRIPTIONS, THEMES
+from sentiment.metrics import score_themes
 from sentiment.split_forward import layers_of, lower_hidden, upper_pooled
 from sentiment.tagger import META_FILE, MODEL_FILE
 
@@ -49,13 +50,9 @@ class TrainSettings:
     lr_layers: float = 6e-5
     lr_heads: float = 1e-3
     theme_loss_weight: float = 1.0
-    theme_positive_weight: float = 2.0  # positives are rare; weigh them up in the theme loss
     max_tokens: int = 128  # while training; tagging reads up to MAX_TOKENS
     trustpilot_positives: int = 3000  # 5-star reviews dominate; keep a sample
     calibration_share: float = 0.2  # theme data kept aside for thresholds
-    # Share of sentiment draws per source; within a source the classes are drawn equally often.
-    source_shares: tuple[tuple[str, float], ...] = (
-        ("semeval", 0.6), ("trustpilot", 0.15), ("themes_tweets", 0.15), ("themes_reviews", 0.1))
     background_size: int = 256
     limit: int | None = None  # keep at most this many items per corpus (tests)
     threads: int | None = None
@@ -65,7 +62,6 @@ class TrainSettings:
 class TrainingData:
     texts: list[str]
     sentiment: list[tuple[int, int]]  # (text index, label index)
-    sentiment_source: list[str]  # where each sentiment item came from
     themes_fit: list[tuple[int, list[int]]]  # (text index, 0/1 per theme)
     themes_calibration: list[tuple[int, list[int]]]
     sources: dict[str, int] = field(default_factory=dict)
@@ -105,7 +101,7 @@ def assemble(corpora: Corpora, settings: TrainSettings) -> TrainingData:
         "semeval": corpora.semeval_train, "trustpilot": trustpilot,
         "themes_tweets": corpora.themes_train, "themes_reviews": corpora.reviews_train,
     }
-    data = TrainingData(texts, [], [], [], [])
+    data = TrainingData(texts, [], [], [])
 
     def calibrating(example: Example) -> bool:
         # Calibration uses real labeled messages only, kept out of every training loss.
@@ -117,7 +113,6 @@ def assemble(corpora: Corpora, settings: TrainSettings) -> TrainingData:
         data.sources[f"sentiment:{name}"] = len(examples)
         for example in examples:
             data.sentiment.append((add(example.text), SENTIMENTS.index(str(example.sentiment))))
-            data.sentiment_source.append(name)
     theme_sources = {"themes_tweets": corpora.themes_train,
                      "themes_reviews": corpora.reviews_train, "ours": corpora.ours}
     for name, examples in theme_sources.items():
@@ -192,33 +187,6 @@ def _bucketed_batches(indices: list[int], lengths: Sequence[int], size: int,
     return batches
 
 
-def sentiment_draw_weights(data: TrainingData, settings: TrainSettings) -> torch.Tensor:
-    """Per-item probability of being drawn: each source gets its share, split evenly by class."""
-    shares = dict(settings.source_shares)
-    groups: dict[tuple[str, int], int] = {}
-    for source, (_, label) in zip(data.sentiment_source, data.sentiment, strict=True):
-        groups[source, label] = groups.get((source, label), 0) + 1
-    classes = {source: sum(1 for s, _ in groups if s == source) for source, _ in groups}
-    weights = [shares.get(source, 0.0) / (classes[source] * groups[source, label])
-               for source, (_, label) in zip(data.sentiment_source, data.sentiment, strict=True)]
-    total = torch.tensor(weights, dtype=torch.float64)
-    if float(total.sum()) <= 0:
-        raise ValueError("no sentiment source has a share above zero")
-    return total / total.sum()
-
-
-def _drawn(weights: torch.Tensor, keys: list[int], lengths: Sequence[int], size: int,
-           generator: torch.Generator) -> Any:
-    """Endless batches drawn with replacement by `weights`, bucketed by length."""
-    while True:
-        pool = torch.multinomial(weights, size * 50, replacement=True, generator=generator)
-        chosen = sorted((keys[i] for i in pool.tolist()), key=lambda i: lengths[i])
-        batches = [chosen[i:i + size] for i in range(0, len(chosen), size)]
-        order = torch.randperm(len(batches), generator=generator).tolist()
-        for index in order:
-            yield batches[index]
-
-
 def _cycle(items: list[Any], lengths: Sequence[int], size: int, rng: random.Random,
            key: Callable[[Any], int]) -> Any:
     by_text = {key(item): item for item in items}
@@ -233,14 +201,13 @@ def fine_tune(cache: LowerCache, layers: nn.ModuleList, sentiment_head: nn.Linea
     rng = random.Random(settings.seed)  # noqa: S311 - batch order, not secrets
     torch.manual_seed(settings.seed)
     lengths = [len(tokens) for tokens in cache.tokens]
-    generator = torch.Generator().manual_seed(settings.seed)
+    labels = torch.tensor([label for _, label in data.sentiment])
+    class_weight = torch.bincount(labels, minlength=len(SENTIMENTS)).float().clamp(min=1)
+    class_weight = class_weight.sum() / (len(SENTIMENTS) * class_weight)
     sentiment_of = dict(data.sentiment)
     themes_of = dict(data.themes_fit)
     steps = max(1, math.ceil(settings.epochs * len(data.sentiment) / settings.batch_size))
-    sentiment_batches = _drawn(sentiment_draw_weights(data, settings),
-                               [index for index, _ in data.sentiment], lengths,
-                               settings.batch_size, generator)
-    positive_weight = torch.full((len(THEMES),), settings.theme_positive_weight)
+    sentiment_batches = _cycle(list(sentiment_of), lengths, settings.batch_size, rng, int)
     theme_batches = _cycle(list(themes_of), lengths, settings.theme_batch_size, rng, int)
     for head in (sentiment_head, theme_head):
         head.requires_grad_(True)
@@ -259,14 +226,14 @@ def fine_tune(cache: LowerCache, layers: nn.ModuleList, sentiment_head: nn.Linea
         hidden, mask = cache.batch(batch)
         logits = sentiment_head(upper_pooled(layers, hidden, mask))
         target = torch.tensor([sentiment_of[i] for i in batch])
-        loss = nn.functional.cross_entropy(logits, target)
+        loss = nn.functional.cross_entropy(logits, target, weight=class_weight)
         if themes_of:
             batch = next(theme_batches)
             hidden, mask = cache.batch(batch)
             theme_logits = theme_head(upper_pooled(layers, hidden, mask))
             theme_target = torch.tensor([themes_of[i] for i in batch], dtype=torch.float)
             loss = loss + settings.theme_loss_weight * nn.functional.binary_cross_entropy_with_logits(
-                theme_logits, theme_target, pos_weight=positive_weight)
+                theme_logits, theme_target)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -279,22 +246,34 @@ def fine_tune(cache: LowerCache, layers: nn.ModuleList, sentiment_head: nn.Linea
         head.requires_grad_(False)
 
 
-def choose_thresholds(scores: torch.Tensor, gold: torch.Tensor, min_support: int = 60
+def choose_thresholds(scores: torch.Tensor, gold: torch.Tensor,
+                      min_no_theme_precision: float = 0.9, min_support: int = 25
                       ) -> dict[str, float]:
     """Theme thresholds from calibration scores.
 
-    One shared threshold maximises micro-F1 over the twelve themes; a theme with at least
-    `min_support` positives in the calibration data gets the threshold that maximises its own
-    F1 instead (smaller samples make per-theme thresholds noise).
+    One shared threshold maximises micro-F1 among those keeping "no theme" precision at or
+    above `min_no_theme_precision` (the best micro-F1 if none does); a theme with at least
+    `min_support` positives gets the threshold that maximises its own F1 instead.
     """
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
-    truth = gold > 0
-    shared = max(grid, key=lambda t: (_f1((scores >= t).flatten(), truth.flatten()), -t))
+    gold_lists = [[THEMES[j] for j in range(len(THEMES)) if gold[i, j]] for i in range(len(gold))]
+
+    def predicted(threshold: float) -> list[list[str]]:
+        return [[THEMES[j] for j in range(len(THEMES)) if scores[i, j] >= threshold]
+                for i in range(len(scores))]
+
+    candidates = []
+    for threshold in grid:
+        result = score_themes(gold_lists, predicted(threshold), THEMES)
+        feasible = result.no_theme.precision >= min_no_theme_precision
+        candidates.append((feasible, result.micro.f1, threshold))
+    shared = max(candidates)[2]
     thresholds = {theme: shared for theme in THEMES}
     for j, theme in enumerate(THEMES):
-        if int(truth[:, j].sum()) >= min_support:
-            thresholds[theme] = max(grid, key=lambda t: (_f1(scores[:, j] >= t, truth[:, j]),
-                                                         -abs(t - shared)))
+        if int(gold[:, j].sum()) < min_support:
+            continue
+        best = max(grid, key=lambda t: (_f1(scores[:, j] >= t, gold[:, j] > 0), -abs(t - shared)))
+        thresholds[theme] = best
     return thresholds
 
 
