@@ -24,21 +24,9 @@ from pydantic import (
 
 from collector import registry
 from collector.base import env_var_is_set
+from sentiment.labels import THEMES
 
-DEFAULT_THEMES = (
-    "language_barrier",
-    "cultural_insensitivity",
-    "slow_response",
-    "unresolved_issue",
-    "inconsistent_information",
-    "lack_of_empathy",
-    "automation_frustration",
-    "lack_of_product_knowledge",
-    "broken_promise",
-    "hard_to_reach",
-    "transfers_and_bureaucracy",
-    "data_privacy",
-)
+DEFAULT_THEMES = THEMES  # the twelve default complaint themes, named once in sentiment.labels
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

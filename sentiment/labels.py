@@ -2,7 +2,7 @@
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
-# The twelve default complaint themes (repwatch.config.DEFAULT_THEMES lists the same names).
+# The twelve default complaint themes (repwatch.config.DEFAULT_THEMES is this tuple).
 THEMES = (
     "language_barrier",
     "cultural_insensitivity",
