@@ -100,7 +100,7 @@ class Encoder:
         Only each layer's feed-forward pair (`intermediate.dense`, `output.dense`: two thirds of
         the multiply-adds) is quantized, with one scale per output channel. Quantizing every
         linear layer with one scale per tensor cost the bundled model 0.046 theme micro-F1;
-        this costs under 0.01 on both headline metrics (bench/tagging.py measures it).
+        what this narrower form costs is measured by bench/tagging.py (not yet re-measured).
         torch marks its eager quantization API deprecated in favour of torchao; it is still
         what runs fastest on a plain CPU here, so its notices are silenced for this call only.
         """
