@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,27 +24,18 @@ def firing_alerts(session: Session) -> list[Alert]:
     return list(session.scalars(select(Alert).where(Alert.state == "firing").order_by(Alert.started_at)))
 
 
+def _newest_per_group(session: Session, model: Any, group: Any, order: Any) -> list[Any]:
+    """For each value of `group`, the row of `model` with the largest `order`."""
+    newest = select(group.label("key"), func.max(order).label("top")).group_by(group).subquery()
+    query = select(model).join(newest, (group == newest.c.key) & (order == newest.c.top))
+    return list(session.scalars(query.order_by(group)))
+
+
 def latest_digests(session: Session) -> list[Digest]:
     """The newest digest period of each brand."""
-    newest = (
-        select(Digest.brand, func.max(Digest.period_start).label("start"))
-        .group_by(Digest.brand)
-        .subquery()
-    )
-    query = select(Digest).join(
-        newest, (Digest.brand == newest.c.brand) & (Digest.period_start == newest.c.start)
-    )
-    return list(session.scalars(query.order_by(Digest.brand)))
+    return _newest_per_group(session, Digest, Digest.brand, Digest.period_start)
 
 
 def latest_job_runs(session: Session) -> list[JobRun]:
     """The most recent ledger entry of each scheduled job."""
-    newest = (
-        select(JobRun.job_id, func.max(JobRun.fire_time).label("fire"))
-        .group_by(JobRun.job_id)
-        .subquery()
-    )
-    query = select(JobRun).join(
-        newest, (JobRun.job_id == newest.c.job_id) & (JobRun.fire_time == newest.c.fire)
-    )
-    return list(session.scalars(query.order_by(JobRun.job_id)))
+    return _newest_per_group(session, JobRun, JobRun.job_id, JobRun.fire_time)
