@@ -192,7 +192,7 @@ def filtered_mentions(filters: MentionFilter) -> Select[Any]:
         .scalar_subquery()
     )
     query = (
-        select(MentionRow, Source.name, Tag.sentiment, themes.label("themes"))
+        select(MentionRow, Source.name, Tag, themes.label("themes"))
         .join(Source, Source.id == MentionRow.source_id)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
         .order_by(MentionRow.published_at, MentionRow.id)
@@ -218,13 +218,14 @@ def filtered_mentions(filters: MentionFilter) -> Select[Any]:
 
 EXPORT_FIELDS = (
     "source", "external_id", "brand", "url", "author", "title", "text", "rating", "language",
-    "published_at", "collected_at", "sentiment", "themes", "metrics",
+    "published_at", "collected_at", "sentiment", "themes", "tag_status", "detected_language",
+    "model_version", "metrics",
 )
 
 
 def export_rows(session: Session, filters: MentionFilter) -> Iterator[dict[str, Any]]:
     """Mentions as plain dicts in EXPORT_FIELDS order, streamed."""
-    for mention, source_name, sentiment, themes in session.execute(
+    for mention, source_name, tag, themes in session.execute(
         filtered_mentions(filters).execution_options(yield_per=1000)
     ):
         yield {
@@ -239,7 +240,10 @@ def export_rows(session: Session, filters: MentionFilter) -> Iterator[dict[str, 
             "language": mention.language,
             "published_at": as_utc(mention.published_at).isoformat(),
             "collected_at": as_utc(mention.collected_at).isoformat(),
-            "sentiment": sentiment,
+            "sentiment": tag.sentiment if tag else None,
             "themes": sorted(themes.split(",")) if themes else [],
+            "tag_status": tag.status if tag else "untagged",
+            "detected_language": tag.language if tag else None,
+            "model_version": tag.model_version if tag else None,
             "metrics": mention.metrics or {},
         }

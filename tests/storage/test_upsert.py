@@ -127,3 +127,22 @@ def test_a_batch_rolled_back_leaves_nothing_even_after_its_savepoint(database: D
     except Crash:
         pass
     assert count(database) == 0
+
+
+def test_export_says_how_each_mention_was_tagged(database: Database) -> None:
+    with database.session() as session:
+        source = ensure_source(session, "play", "google_play", "Acme")
+        upsert_mentions(session, source, make(3))
+        ids = dict(session.execute(select(MentionRow.external_id, MentionRow.id)).all())
+        now = datetime(2026, 11, 20)
+        session.add(Tag(mention_id=ids["m0"], sentiment="negative", language="en",
+                        model_version="minilm-x", tagged_at=now))
+        session.add(Tag(mention_id=ids["m1"], status="unsupported_language", language="de",
+                        model_version="minilm-x", tagged_at=now))
+    with database.session() as session:
+        rows = {r["external_id"]: r for r in export_rows(session, MentionFilter())}
+    described = {key: (row["tag_status"], row["detected_language"], row["model_version"])
+                 for key, row in rows.items()}
+    assert described == {"m0": ("tagged", "en", "minilm-x"),
+                         "m1": ("unsupported_language", "de", "minilm-x"),
+                         "m2": ("untagged", None, None)}
