@@ -84,6 +84,11 @@ class Question:
     def stream(self) -> str:
         return f"{self.site}:{QUERY}"
 
+    @property
+    def external_id(self) -> str:
+        """The id the collector stores: question ids are per site."""
+        return f"{self.site}:{self.id}"
+
 
 def make_questions(total: int, rng: random.Random, now: float) -> list[Question]:
     """`total` questions over the sites, in the order they were posted (creation, site, id)."""
@@ -221,8 +226,8 @@ def cursor_problems(cursor: Any, stored: set[str], streams: dict[str, list[Quest
             problems.append(f"{key}: unreadable cursor state {state!r}")
             continue
         claimed = [q for q in streams[key]
-                   if q.created < newest or (q.created == newest and str(q.id) in ids)]
-        missing = [str(q.id) for q in claimed if str(q.id) not in stored]
+                   if q.created < newest or (q.created == newest and q.external_id in ids)]
+        missing = [q.external_id for q in claimed if q.external_id not in stored]
         if missing:
             problems.append(f"{key}: the cursor (newest {state['newest']}) claims {len(claimed)} questions, "
                             f"{len(missing)} of them not stored, e.g. {missing[:3]}")
@@ -257,7 +262,7 @@ class Checker:
         """(problems, stored ids)."""
         cursor, ids = self.read()
         stored = set(ids)
-        served = {str(q.id) for q in self.questions[:revealed]}
+        served = {q.external_id for q in self.questions[:revealed]}
         problems = []
         doubled = [i for i, n in Counter(ids).items() if n > 1]
         if doubled:
@@ -266,7 +271,7 @@ class Checker:
         if invented:
             problems.append(f"{len(invented)} stored ids were never served, e.g. {sorted(invented)[:3]}")
         for key, stream in self.streams.items():
-            flags = [str(q.id) in stored for q in stream if str(q.id) in served]
+            flags = [q.external_id in stored for q in stream if q.external_id in served]
             first_missing = flags.index(False) if False in flags else len(flags)
             if any(flags[first_missing:]):
                 problems.append(f"{key}: a gap: question {first_missing + 1} in served order is missing "
@@ -340,7 +345,7 @@ class Soak:
                     self.figures.problems.append(f"server errors: {server.loopback.errors[:1]}")
             problems, ids = checker.problems(len(self.questions), complete=True)
             self.figures.problems += problems
-            served = {str(q.id) for q in self.questions}
+            served = {q.external_id for q in self.questions}
             self.figures.items_stored = len(set(ids))
             self.figures.items_lost = len(served - set(ids))
             self.figures.duplicates = len(ids) - len(set(ids))
@@ -393,7 +398,7 @@ class Soak:
         """About how many requests the next run makes: every site's unstored questions, by page."""
         pages = 0
         for site, stream in server.streams.items():
-            unstored = sum(str(q.id) not in stored for q in stream[: server.visible[site]])
+            unstored = sum(q.external_id not in stored for q in stream[: server.visible[site]])
             pages += max(1, math.ceil(unstored / self.page_size))
         return pages
 

@@ -56,11 +56,10 @@ def stack_throttle(response: Response) -> Throttle | None:
     return Throttle(wait=float(backoff)) if backoff else None
 
 
-def parse_question(item: dict[str, Any]) -> Mention:
-    question_id = str(item["question_id"])
+def parse_question(item: dict[str, Any], site: str) -> Mention:
     owner = item.get("owner") or {}
     return Mention(
-        external_id=question_id,
+        external_id=f"{site}:{item['question_id']}",  # ids are per site: two sites may share one
         text=html_to_text(item.get("body")) or html_to_text(item.get("title")),
         published_at=from_epoch(item["creation_date"]),
         url=item.get("link"),
@@ -108,7 +107,7 @@ class StackExchange(Collector):
             body = http.get(url, params={**params, "page": number}, throttle=stack_throttle).json()
             if not isinstance(body, dict) or not isinstance(body.get("items"), list):
                 raise FatalError("Stack Exchange answered without an `items` list")
-            yield parse_each(body["items"], parse_question)
+            yield parse_each(body["items"], partial(parse_question, site=site))
             if not body.get("has_more"):
                 return
             if whole_number(body.get("quota_remaining")) == 0:

@@ -32,7 +32,7 @@ def test_questions_are_parsed_oldest_first_with_a_cursor_per_page(api: FakeApi, 
                              "fromdate": str(int(SINCE.timestamp())), "pagesize": "100",
                              "filter": "withbody", "key": KEY, "page": "1"}
     assert api.params(1)["page"] == "2"
-    assert result.ids == ["79100001", "79100002", "79100003"]
+    assert result.ids == ["stackoverflow:79100001", "stackoverflow:79100002", "stackoverflow:79100003"]
     assert result.skipped == 1
     sms = result.mentions[0]
     assert sms.title == 'AcmeTel SMS API returns 500 on "send"'
@@ -43,7 +43,7 @@ def test_questions_are_parsed_oldest_first_with_a_cursor_per_page(api: FakeApi, 
     assert sms.url == "https://stackoverflow.com/questions/79100001/slug"
     assert all(batch.cursor is not None for batch in result.batches)
     assert result.batches[0].cursor == {"streams": {"stackoverflow:AcmeTel": {
-        "newest": "2026-11-25T09:46:40+00:00", "ids": ["79100001", "79100002"]}}}
+        "newest": "2026-11-25T09:46:40+00:00", "ids": ["stackoverflow:79100001", "stackoverflow:79100002"]}}}
 
 
 def test_the_body_backoff_is_honoured_before_the_next_call(api: FakeApi, http: Http, run) -> None:
@@ -58,7 +58,7 @@ def test_a_throttle_violation_is_retried_after_the_wait_it_names(api: FakeApi, h
               fixture_reply("stack_exchange", "search_page2.json"))
     result = run(stack(), http)
     assert api.times[1] - api.times[0] == 30
-    assert result.ids == ["79100003"]
+    assert result.ids == ["stackoverflow:79100003"]
 
 
 def test_the_next_run_starts_at_the_newest_question_and_skips_it(api: FakeApi, http: Http, run) -> None:
@@ -78,5 +78,13 @@ def test_a_used_up_quota_fails_the_run_but_keeps_the_pages_read(api: FakeApi, ht
         for batch in stack().fetch(http, None, SINCE):
             batches.append(batch)
     assert caught.value.retriable
-    assert [m.external_id for b in batches for m in b.mentions] == ["79100001", "79100002"]
+    assert [m.external_id for b in batches for m in b.mentions] == ["stackoverflow:79100001",
+                                                                   "stackoverflow:79100002"]
     assert batches[0].cursor is not None
+
+
+def test_the_same_question_number_on_two_sites_is_two_mentions(api: FakeApi, http: Http, run) -> None:
+    api.route(HOST, PATH, fixture_reply("stack_exchange", "search_page2.json"),
+              fixture_reply("stack_exchange", "search_page2.json"))
+    result = run(stack(sites=["stackoverflow", "superuser"]), http)
+    assert sorted(result.ids) == ["stackoverflow:79100003", "superuser:79100003"]

@@ -56,13 +56,13 @@ def iso(seconds: int) -> str:
 def state_after(stream: list[Any], count: int) -> dict[str, Any]:
     """The cursor state the collector saves once the first `count` questions are stored."""
     newest = stream[count - 1].created
-    return {"newest": iso(newest), "ids": [str(q.id) for q in stream[:count] if q.created == newest]}
+    return {"newest": iso(newest), "ids": [q.external_id for q in stream[:count] if q.created == newest]}
 
 
 def test_the_cursor_check_accepts_a_cursor_backed_by_stored_data() -> None:
     _, streams = questions()
     stream = streams[STREAM]
-    stored = {str(q.id) for q in stream[:100]}
+    stored = {q.external_id for q in stream[:100]}
     assert soak.cursor_problems({"streams": {STREAM: state_after(stream, 100)}}, stored, streams) == []
     assert soak.cursor_problems(None, set(), streams) == []
 
@@ -70,7 +70,7 @@ def test_the_cursor_check_accepts_a_cursor_backed_by_stored_data() -> None:
 def test_the_cursor_check_catches_a_cursor_a_page_ahead() -> None:
     _, streams = questions()
     stream = streams[STREAM]
-    stored = {str(q.id) for q in stream[:100]}
+    stored = {q.external_id for q in stream[:100]}
     problems = soak.cursor_problems({"streams": {STREAM: state_after(stream, 200)}}, stored, streams)
     assert len(problems) == 1 and "not stored" in problems[0]
 
@@ -79,13 +79,13 @@ def test_the_cursor_check_catches_an_unstored_id_in_the_newest_second() -> None:
     _, streams = questions()
     stream = streams[STREAM]
     tie = next(i for i in range(1, len(stream)) if stream[i].created == stream[i - 1].created)
-    stored = {str(q.id) for q in stream[:tie]}  # the tie's second question is not stored...
+    stored = {q.external_id for q in stream[:tie]}  # the tie's second question is not stored...
     problems = soak.cursor_problems({"streams": {STREAM: state_after(stream, tie + 1)}}, stored, streams)
-    assert len(problems) == 1 and str(stream[tie].id) in problems[0]  # ...but the cursor names it
+    assert len(problems) == 1 and stream[tie].external_id in problems[0]  # ...but the cursor names it
 
 
 def mention(question: Any) -> Mention:
-    return Mention(external_id=str(question.id), text="q", published_at=datetime.fromtimestamp(question.created, UTC))
+    return Mention(external_id=question.external_id, text="q", published_at=datetime.fromtimestamp(question.created, UTC))
 
 
 def test_the_database_check_reports_gaps_and_cursors_ahead(tmp_path: Path) -> None:

@@ -64,21 +64,21 @@ def cursor_after(questions: list[Any]) -> dict[str, Any]:
     newest = questions[-1].created
     return {"streams": {STREAM: {
         "newest": datetime.fromtimestamp(newest, UTC).isoformat(),
-        "ids": sorted(str(q.id) for q in questions if q.created == newest),
+        "ids": sorted(q.external_id for q in questions if q.created == newest),
     }}}
 
 
 def assert_only_pages_before_the_failure_committed(database: Database, server: Any) -> None:
     ids, cursor = stored_state(database)
     kept = served(server)[: (FAILING_PAGE - 1) * soak.PAGE_SIZE]
-    assert sorted(ids) == sorted(str(q.id) for q in kept)
+    assert sorted(ids) == sorted(q.external_id for q in kept)
     assert cursor == cursor_after(kept)
 
 
 def assert_everything_stored_once(database: Database, server: Any) -> None:
     ids, cursor = stored_state(database)
     assert len(ids) == len(set(ids))
-    assert set(ids) == {str(q.id) for q in served(server)}
+    assert set(ids) == {q.external_id for q in served(server)}
     assert cursor == cursor_after(served(server))
 
 
