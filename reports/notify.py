@@ -157,6 +157,11 @@ def notifiers_from_config(
     notifiers: list[Notifier] = []
     if config.alerts.recipients:
         notifiers.append(email_notifier(config, env, ssl_context))
-    if config.alerts.webhook_url:
-        notifiers.append(WebhookNotifier(config.alerts.webhook_url, http))
+    webhook_url = config.alerts.webhook_url
+    if config.alerts.webhook_url_env:
+        webhook_url = (os.environ if env is None else env).get(config.alerts.webhook_url_env)
+        if not webhook_url:
+            raise NotConfigured(f"environment variable {config.alerts.webhook_url_env} is not set")
+    if webhook_url:
+        notifiers.append(WebhookNotifier(webhook_url, http))
     return notifiers

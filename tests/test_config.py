@@ -110,6 +110,17 @@ smtp:
     assert parse_config(text, env={"REPWATCH_TEST_MISSING_SECRET": "s3cret"}).smtp is not None
 
 
+def test_the_webhook_url_can_come_from_the_environment() -> None:
+    text = MINIMAL + "alerts:\n  webhook_url_env: REPWATCH_TEST_WEBHOOK\n"
+    assert problems_of(text) == [
+        "line 4: alerts.webhook_url_env: environment variable REPWATCH_TEST_WEBHOOK is not set"]
+    config = parse_config(text, env={"REPWATCH_TEST_WEBHOOK": "https://hooks.example.com/s/x"})
+    assert config.secret_env_names() == ["REPWATCH_TEST_WEBHOOK"]  # masked in logs
+    both = MINIMAL + "alerts:\n  webhook_url: https://h.example.com/x\n  webhook_url_env: W\n"
+    assert problems_of(both, env={"W": "x"}) == [
+        "line 3: alerts: set webhook_url or webhook_url_env, not both"]
+
+
 def test_bad_yaml_names_the_line() -> None:
     assert problems_of("brands:\n  - name: [unclosed\n") == [
         "line 3: (yaml): not valid YAML: expected ',' or ']', but got '<stream end>'"

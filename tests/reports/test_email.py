@@ -13,7 +13,7 @@ from reporting import SMTP_PASSWORD, SMTP_USER, Seeder, SmtpServer, make_config
 from reports.alerts import check_alerts
 from reports.digest import DigestReport, build_digest, deliver_digest, send_digest
 from reports.mail import Message, to_mime
-from reports.notify import DeliveryError, EmailNotifier
+from reports.notify import DeliveryError, EmailNotifier, NotConfigured
 from reports.periods import Week
 from reports.safety import UnsafeHeader
 from repwatch.config import Config, SmtpConfig
@@ -231,3 +231,9 @@ def test_channels_come_from_the_config() -> None:
     quiet = config.model_copy(update={"alerts": config.alerts.model_copy(
         update={"webhook_url": None, "recipients": []})})
     assert notifiers_from_config(quiet) == []
+    from_env = quiet.model_copy(update={"alerts": quiet.alerts.model_copy(
+        update={"webhook_url_env": "HOOK"})})
+    (webhook,) = notifiers_from_config(from_env, env={"HOOK": "https://hooks.example.com/s/y"})
+    assert isinstance(webhook, WebhookNotifier) and webhook.url == "https://hooks.example.com/s/y"
+    with pytest.raises(NotConfigured, match="HOOK is not set"):
+        notifiers_from_config(from_env, env={})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from sentiment import SENTIMENTS, THEMES, Tagger
 from sentiment.tagger import WEIGHTS_DIR, ModelError
@@ -76,6 +77,10 @@ def test_disabled_themes_are_neither_scored_nor_assigned_and_change_the_version(
 def test_quantized_tagger_agrees_with_the_full_precision_one(tagger: Tagger) -> None:
     quantized = Tagger.from_pretrained(quantize=True)
     assert quantized.version.endswith("+int8")
+    modules = dict(quantized.encoder.model.named_modules())
+    kept = [type(modules[f"encoder.layer.0.attention.self.{name}"]) for name in ("query", "key")]
+    assert kept == [torch.nn.Linear, torch.nn.Linear]  # the attention scores stay fp32
+    assert type(modules["encoder.layer.0.intermediate.dense"]) is not torch.nn.Linear
     texts = ["Thank you, great service!", "You never called me back as promised.",
              "Is the shop open today?"]
     for a, b in zip(quantized.tag(texts), tagger.tag(texts), strict=True):
