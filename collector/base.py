@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 
+from collector.errors import FatalError
 from collector.mention import Mention
 
 
@@ -90,6 +91,13 @@ class Collector(ABC):
         self.params = params
         self.brand = brand
         self.secrets = dict(secrets or {})
+
+    def search_terms(self, query: str | None) -> list[str]:
+        """The configured query, else the brand's keywords; an error when there are neither."""
+        terms = [query] if query else list(self.brand.keywords)
+        if not terms:
+            raise FatalError("nothing to search for: set params.query or the brand's keywords")
+        return terms
 
     @abstractmethod
     def fetch(self, http: Any, cursor: dict[str, Any] | None, since: datetime) -> Iterator[Batch]:

@@ -74,9 +74,7 @@ class Bluesky(Collector):
         self._refresh: str | None = None
 
     def fetch(self, http: Http, cursor: dict[str, Any] | None, since: datetime) -> Iterator[Batch]:
-        queries = [self.params.query] if self.params.query else list(self.brand.keywords)
-        if not queries:
-            raise FatalError("nothing to search for: set params.query or the brand's keywords")
+        queries = self.search_terms(self.params.query)
         streams = {query: partial(self._stream, http, query, since) for query in queries}
         yield from run_streams(cursor, streams)
 

@@ -79,9 +79,7 @@ class StackExchange(Collector):
     params: StackExchangeParams
 
     def fetch(self, http: Http, cursor: dict[str, Any] | None, since: datetime) -> Iterator[Batch]:
-        queries = [self.params.query] if self.params.query else list(self.brand.keywords)
-        if not queries:
-            raise FatalError("nothing to search for: set params.query or the brand's keywords")
+        queries = self.search_terms(self.params.query)
         streams = {
             f"{site}:{query}": partial(self._stream, http, site, query, since)
             for site in self.params.sites

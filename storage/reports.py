@@ -26,6 +26,12 @@ def _bucket(column: Any, edges: Sequence[datetime]) -> ColumnElement[int]:
     return case(*[(column < edge, index) for index, edge in enumerate(inner)], else_=len(inner))
 
 
+def _brand_between(brand: str, edges: Sequence[datetime]) -> tuple[ColumnElement[bool], ...]:
+    """Mentions of `brand` published from the first edge up to (not including) the last."""
+    return (MentionRow.brand == brand, MentionRow.published_at >= edges[0],
+            MentionRow.published_at < edges[-1])
+
+
 def _is_negative() -> ColumnElement[int]:
     return case((Tag.sentiment == "negative", 1), else_=0)
 
@@ -54,11 +60,7 @@ def volume_by_bucket(session: Session, brand: str, edges: Sequence[datetime]) ->
         )
         .select_from(MentionRow)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
-        .where(
-            MentionRow.brand == brand,
-            MentionRow.published_at >= edges[0],
-            MentionRow.published_at < edges[-1],
-        )
+        .where(*_brand_between(brand, edges))
         .group_by(bucket, MentionRow.source_id, Tag.sentiment)
     )
     return [
@@ -83,11 +85,7 @@ def themes_by_bucket(session: Session, brand: str, edges: Sequence[datetime]) ->
         .select_from(MentionRow)
         .join(MentionTheme, MentionTheme.mention_id == MentionRow.id)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
-        .where(
-            MentionRow.brand == brand,
-            MentionRow.published_at >= edges[0],
-            MentionRow.published_at < edges[-1],
-        )
+        .where(*_brand_between(brand, edges))
         .group_by(bucket, MentionTheme.theme)
     )
     return [ThemeRow(int(b), theme, n, int(neg or 0)) for b, theme, n, neg in session.execute(query)]
