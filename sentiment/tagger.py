@@ -189,15 +189,16 @@ class Tagger:
         with torch.inference_mode():
             sentiment = self.sentiment.probabilities(texts, embeddings)
             scores = self.themes.scores(embeddings)
+        names, thresholds = self.themes.names, self.themes.thresholds.tolist()
         results = []
-        for row in range(len(texts)):
-            probabilities = {label: round(float(p), 4)
-                             for label, p in zip(SENTIMENTS, sentiment[row], strict=True)}
-            theme_scores = {name: round(float(s), 4)
-                            for name, s in zip(self.themes.names, scores[row], strict=True)}
-            assigned = [name for name, s, t in zip(self.themes.names, scores[row],
-                                                   self.themes.thresholds, strict=True) if s >= t]
+        for probabilities, row_scores in zip(sentiment.tolist(), scores.tolist(), strict=True):
+            theme_scores = {name: round(score, 4) for name, score in zip(names, row_scores, strict=True)}
+            assigned = [name for name, score, threshold in zip(names, row_scores, thresholds, strict=True)
+                        if score >= threshold]
             assigned.sort(key=lambda name: -theme_scores[name])
-            results.append(TagResult(SENTIMENTS[int(sentiment[row].argmax())], probabilities,
-                                     assigned, theme_scores))
+            best = max(range(len(SENTIMENTS)), key=probabilities.__getitem__)
+            results.append(TagResult(
+                SENTIMENTS[best],
+                {label: round(p, 4) for label, p in zip(SENTIMENTS, probabilities, strict=True)},
+                assigned, theme_scores))
         return results
