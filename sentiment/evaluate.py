@@ -149,7 +149,8 @@ def evaluate(tagger: Tagger, corpora: Corpora, baselines: Baselines | None = Non
     for split in corpora.semeval_eval:
         name = f"semeval {split}"
         report.rows.append(_sentiment_row(
-            f"SemEval {split} tweets: sentiment macro recall", ">= 0.68", sets[name],
+            f"SemEval {split} tweets: sentiment macro recall",
+            ">= 0.68" if split == "2016devtest" else "", sets[name],
             sentiments(name), baselines, frozen[name]))
     report.rows.append(_sentiment_row(
         "Trustpilot balanced sample: sentiment macro recall", ">= 0.65", sets["trustpilot"],
