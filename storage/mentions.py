@@ -185,7 +185,7 @@ class MentionFilter:
 
 
 def filtered_mentions(filters: MentionFilter) -> Select[Any]:
-    """A SELECT of mentions with their source, sentiment and themes, filters as bound parameters."""
+    """A SELECT of mentions with their source, tag row and themes, filters as bound parameters."""
     themes = (
         select(func.aggregate_strings(MentionTheme.theme, ","))
         .where(MentionTheme.mention_id == MentionRow.id)
