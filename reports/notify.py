@@ -100,15 +100,27 @@ class WebhookNotifier:
 
     channel = "webhook"
 
-    def __init__(self, url: str, client: httpx.Client | None = None, timeout: float = 20.0) -> None:
-        self.url = url
+    def __init__(self, url: str | None, client: httpx.Client | None = None, timeout: float = 20.0,
+                 *, url_env: str | None = None, env: Mapping[str, str] | None = None) -> None:
+        """`url`, or the environment variable `url_env` read at send time (like the SMTP password)."""
+        self._url = url
+        self.url_env = url_env
+        self.env = os.environ if env is None else env
         self.client = client or httpx.Client(timeout=timeout)
+
+    @property
+    def url(self) -> str:
+        url = self.env.get(self.url_env) if self.url_env else self._url
+        if not url:
+            raise DeliveryError(f"environment variable {self.url_env} (alerts.webhook_url_env) is not set")
+        return url
 
     def send(self, message: Message, now: datetime) -> None:
         text = f"*{slack_escape(message.subject)}*\n{slack_escape(message.text)}"
-        host = httpx.URL(self.url).host  # the path often holds a token: never print it
+        url = self.url
+        host = httpx.URL(url).host  # the path often holds a token: never print it
         try:
-            response = self.client.post(self.url, json={"text": text})
+            response = self.client.post(url, json={"text": text})
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {host}: {type(exc).__name__}") from None
         if not response.is_success:
@@ -157,11 +169,7 @@ def notifiers_from_config(
     notifiers: list[Notifier] = []
     if config.alerts.recipients:
         notifiers.append(email_notifier(config, env, ssl_context))
-    webhook_url = config.alerts.webhook_url
-    if config.alerts.webhook_url_env:
-        webhook_url = (os.environ if env is None else env).get(config.alerts.webhook_url_env)
-        if not webhook_url:
-            raise NotConfigured(f"environment variable {config.alerts.webhook_url_env} is not set")
-    if webhook_url:
-        notifiers.append(WebhookNotifier(webhook_url, http))
+    if config.alerts.webhook_url or config.alerts.webhook_url_env:
+        notifiers.append(WebhookNotifier(config.alerts.webhook_url, http,
+                                         url_env=config.alerts.webhook_url_env, env=env))
     return notifiers
