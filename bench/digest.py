@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reports.digest import build_digest  # noqa: E402
 from reports.periods import Week  # noqa: E402
-from repwatch.config import DEFAULT_THEMES, Config, SourceConfig, parse_config  # noqa: E402
+from repwatch.config import Config, SourceConfig, parse_config  # noqa: E402
+from sentiment.labels import THEMES  # noqa: E402
 from storage.db import Database  # noqa: E402
 
 BRAND = "Acme"
@@ -65,7 +66,7 @@ def rows(count: int, seed: int = 1) -> Iterator[tuple[tuple, tuple | None, list[
             tag = (mention_id, "tagged", sentiment, score, 1 - score, 0.0, "en", "bench", published)
         themes = []
         if rng.random() < 0.3:
-            for theme in rng.sample(DEFAULT_THEMES, rng.choice((1, 1, 2))):
+            for theme in rng.sample(THEMES, rng.choice((1, 1, 2))):
                 themes.append((mention_id, theme, round(rng.random(), 3)))
         yield mention, tag, themes
 

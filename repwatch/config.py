@@ -27,8 +27,6 @@ from collector import registry
 from collector.base import env_var_is_set
 from sentiment.labels import THEMES
 
-DEFAULT_THEMES = THEMES  # the twelve default complaint themes, named once in sentiment.labels
-
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
@@ -110,18 +108,18 @@ class CustomTheme(Strict):
     def _name_is_new_identifier(cls, name: str) -> str:
         if not _NAME.match(name):
             raise ValueError("theme names are lowercase letters, digits and underscores")
-        if name in DEFAULT_THEMES:
+        if name in THEMES:
             raise ValueError(f"{name!r} is a default theme; pick another name")
         return name
 
 
 class ThemesConfig(Strict):
-    disabled: list[Literal[DEFAULT_THEMES]] = []  # type: ignore[valid-type]
+    disabled: list[Literal[THEMES]] = []  # type: ignore[valid-type]
     custom: list[CustomTheme] = []
 
     @property
     def enabled_defaults(self) -> list[str]:
-        return [name for name in DEFAULT_THEMES if name not in self.disabled]
+        return [name for name in THEMES if name not in self.disabled]
 
 
 class ModelConfig(Strict):

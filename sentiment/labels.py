@@ -2,7 +2,7 @@
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
-# The twelve default complaint themes (repwatch.config.DEFAULT_THEMES is this tuple).
+# The twelve default complaint themes; config, tagging and the demo all take them from here.
 THEMES = (
     "language_barrier",
     "cultural_insensitivity",

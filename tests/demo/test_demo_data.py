@@ -12,7 +12,6 @@ from statistics import fmean
 
 import pytest
 
-from repwatch.config import DEFAULT_THEMES
 from repwatch.demo import generate
 from repwatch.demo.data import (
     APPLE_COUNTRIES,
@@ -24,6 +23,7 @@ from repwatch.demo.data import (
     place,
     write_items,
 )
+from sentiment.labels import THEMES
 
 STORY_THEMES = ("language_barrier", "slow_response")
 BASELINE_WEEKS = range(1, 10)
@@ -91,7 +91,7 @@ def test_most_mentions_carry_no_theme_and_all_three_sentiments_are_common(
     assert set(sentiments) == {"negative", "neutral", "positive"}
     assert min(sentiments.values()) / len(items) > 0.15
     planted = {theme for item in items for theme in item.planted_themes}
-    assert planted == set(DEFAULT_THEMES)
+    assert planted == set(THEMES)
 
 
 def test_language_barrier_and_slow_response_climb_after_the_vendor_change(
@@ -108,7 +108,7 @@ def test_language_barrier_and_slow_response_climb_after_the_vendor_change(
 
 def test_the_other_themes_stay_at_their_baseline(items: list[DemoItem]) -> None:
     counts = weekly(items)
-    for theme in set(DEFAULT_THEMES) - set(STORY_THEMES):
+    for theme in set(THEMES) - set(STORY_THEMES):
         baseline = fmean(counts[theme][w] for w in BASELINE_WEEKS)
         for week in STORY_WEEKS:
             assert abs(counts[theme][week] - baseline) <= max(3, 0.5 * baseline), (theme, week)
