@@ -127,7 +127,7 @@ class ModelConfig(Strict):
     sentiment_model: str | None = None
     languages: list[str] = ["en"]
     batch_size: int = Field(64, ge=1, le=4096)
-    quantize: bool = True  # int8 encoder: faster, costs under 0.006 of either metric (MODEL_CARD.md)
+    quantize: bool = True  # int8 encoder: faster, costs under 0.01 of either metric (MODEL_CARD.md)
     cache_dir: str = ".repwatch-cache"
 
 

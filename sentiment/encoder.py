@@ -100,7 +100,7 @@ class Encoder:
         Every linear layer but the attention query and key projections is quantized, with one
         scale per output channel. Query and key stay fp32: their product sets the attention
         weights, and rounding them cost the bundled model the most (quantizing every layer cost
-        0.010 SemEval macro recall; leaving these two out costs under 0.006 of either headline
+        0.010 SemEval macro recall; leaving these two out costs under 0.008 of either headline
         metric, as `python bench/tagging.py` prints). torch marks its eager quantization API
         deprecated in favour of torchao; it is still what runs fastest on a plain CPU here, so its
         notices are silenced for this call only.

@@ -8,6 +8,7 @@ Steps (`train` runs them all; `repwatch model train` calls it):
    vectors: they start the tuned heads and are the baselines `repwatch model eval` compares to;
 4. tune the upper layers and both heads together (cross-entropy for sentiment, binary
    cross-entropy per theme), with a fixed seed and batch order;
+   then refit the sentiment head on the tuned vectors with classes balanced within each source;
 5. choose theme thresholds on a calibration split of the theme training data (never on dev);
 6. write the tuned layers, heads, thresholds and background vectors for custom themes.
 """
@@ -19,6 +20,7 @@ import json
 import math
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -65,6 +67,7 @@ class TrainingData:
     themes_fit: list[tuple[int, list[int]]]  # (text index, 0/1 per theme)
     themes_calibration: list[tuple[int, list[int]]]
     sources: dict[str, int] = field(default_factory=dict)
+    sentiment_weight: dict[int, float] = field(default_factory=dict)  # per text index
 
 
 def _theme_vector(example: Example) -> list[int]:
@@ -111,8 +114,12 @@ def assemble(corpora: Corpora, settings: TrainSettings) -> TrainingData:
         examples = _limit([e for e in examples if e.sentiment], settings.limit)
         examples = [e for e in examples if not (name.startswith("themes") and calibrating(e))]
         data.sources[f"sentiment:{name}"] = len(examples)
+        counts = Counter(str(e.sentiment) for e in examples)
         for example in examples:
-            data.sentiment.append((add(example.text), SENTIMENTS.index(str(example.sentiment))))
+            index, label = add(example.text), str(example.sentiment)
+            data.sentiment.append((index, SENTIMENTS.index(label)))
+            # For `refit_sentiment_head`: classes balanced within each source.
+            data.sentiment_weight[index] = len(examples) / (len(counts) * counts[label])
     theme_sources = {"themes_tweets": corpora.themes_train,
                      "themes_reviews": corpora.reviews_train, "ours": corpora.ours}
     for name, examples in theme_sources.items():
@@ -246,6 +253,23 @@ def fine_tune(cache: LowerCache, layers: nn.ModuleList, sentiment_head: nn.Linea
         head.requires_grad_(False)
 
 
+def refit_sentiment_head(layers: nn.ModuleList, cache: LowerCache, data: TrainingData,
+                         log: Log) -> nn.Linear:
+    """A logistic regression on the tuned vectors, classes balanced within each source.
+
+    Tuning keeps one class weighting for all sources, where neutral tweets are plentiful, so
+    the head it leaves reads nearly every 3-star review as negative. Refitting the head alone
+    on the tuned vectors fixes that without touching the layers the theme head shares.
+    """
+    indices = [i for i, _ in data.sentiment]
+    labels = torch.tensor([label for _, label in data.sentiment])
+    weights = torch.tensor([data.sentiment_weight[i] for i in indices])
+    head = fit_linear(embed_cached(layers, cache, indices), labels, multilabel=False, l2=1e-4,
+                      sample_weight=weights)
+    log(f"refitted the sentiment head on {len(indices)} tuned vectors")
+    return head
+
+
 def choose_thresholds(scores: torch.Tensor, gold: torch.Tensor,
                       min_no_theme_precision: float = 0.9, min_support: int = 25
                       ) -> dict[str, float]:
@@ -333,6 +357,7 @@ def train(data_dir: Path, output: Path, settings: TrainSettings = TrainSettings(
     theme_head = _as_linear(baselines["lr_themes.weight"], baselines["lr_themes.bias"])
     layers = nn.ModuleList([_copy_layer(layer) for layer in original])
     fine_tune(cache, layers, sentiment_head, theme_head, data, settings, log)
+    sentiment_head = refit_sentiment_head(layers, cache, data, log)
     calibration = [i for i, _ in data.themes_calibration]
     gold = torch.tensor([v for _, v in data.themes_calibration], dtype=torch.bool)
     if calibration:

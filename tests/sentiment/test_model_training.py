@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from click.testing import CliRunner
 
 from repwatch.cli import cli
 from sentiment import Tagger
-from sentiment.data import load_corpora
+from sentiment.data import Corpora, Example, load_corpora
 from sentiment.labels import THEMES
 from sentiment.train import TrainSettings, assemble, train
 
@@ -39,6 +40,27 @@ def test_held_out_sets_never_reach_training(tiny_data: Path) -> None:
     assert {e.group for e in corpora.ours} == {"ours"}
     rare = {"language_barrier", "cultural_insensitivity", "data_privacy"}
     assert rare <= {t for e in corpora.ours for t in e.themes or ()}
+
+
+def test_sentiment_classes_weigh_the_same_within_each_source() -> None:
+    """A class rare in one source (3-star reviews) is not drowned by its plenty in another."""
+    def examples(prefix: str, counts: dict[str, int]) -> list[Example]:
+        return [Example(f"{prefix}{label}{n}", f"{prefix} {label} {n}", label)
+                for label, count in counts.items() for n in range(count)]
+
+    tweets = examples("tweet", {"negative": 20, "neutral": 50, "positive": 30})
+    reviews = examples("review", {"negative": 40, "neutral": 4, "positive": 16})
+    corpora = Corpora(semeval_train=tweets, semeval_eval={}, trustpilot_train=reviews,
+                      trustpilot_eval=[], uci=[], themes_train=[], reviews_train=[],
+                      reviews_eval=[], themes_dev=[], ours=[])
+    data = assemble(corpora, TrainSettings())
+    index_of = {text: i for i, text in enumerate(data.texts)}
+    for source, size in ((tweets, 100), (reviews, 60)):
+        totals: dict[str, float] = defaultdict(float)
+        for example in source:
+            totals[str(example.sentiment)] += data.sentiment_weight[index_of[example.text]]
+        assert totals == pytest.approx({label: size / 3 for label in totals})
+    assert data.sentiment_weight[index_of["review neutral 0"]] == pytest.approx(5.0)
 
 
 def test_training_is_reproducible_and_loads_as_a_tagger(
