@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from repwatch.cli.app import cli
+
+if TYPE_CHECKING:
+    from repwatch.demo.run import DemoResult
 
 
 @cli.command("demo")
@@ -25,18 +30,26 @@ def demo(workspace: Path) -> None:
     except WorkspaceInUse as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    out = Console()
+    print_summary(result, Console())
+
+
+def print_summary(result: DemoResult, out: Console) -> None:
+    """Where everything went, one path per line: never wrapped, so each can be copied whole."""
     out.print(f"\n[bold]repwatch demo finished[/bold]: {result.collected} mentions collected, "
               f"{result.tagged} tagged.")
+
+    def show(label: str, path: Path) -> None:
+        out.print(f"  {label + ':':<15} {escape(str(path))}", soft_wrap=True)
+
     for path in result.digest_paths:
-        out.print(f"  weekly digest:  {path}")
-    index = result.config_path.parent / "digests" / "index.html"
+        show("weekly digest", path)
+    index = result.workspace / "digests" / "index.html"
     if index.exists():
-        out.print(f"  digest archive: {index}")
+        show("digest archive", index)
     for email in result.emails:
-        out.print(f"  email:          {email}")
+        show("email", email)
     if not result.emails:
         out.print("  [yellow]no email was sent[/yellow]")
-    out.print(f"  database:       {result.config_path.parent / 'repwatch.db'}")
-    out.print(f"  config used:    {result.config_path}")
+    show("database", result.workspace / "repwatch.db")
+    show("config used", result.config_path)
     out.print("\nNext: `repwatch init` writes a config.yaml for your own brand (see README).")
