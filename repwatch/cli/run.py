@@ -10,6 +10,7 @@ from types import FrameType
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from repwatch.cli.app import AppContext, cli, pass_app
@@ -76,36 +77,37 @@ def status(app: AppContext) -> None:
     console = Console()
     holder = scheduler_holder(database)
     with database.session() as session:
-        console.print(f"[bold]database[/bold]  {safe_url(database.url)} (schema current), "
+        console.print(f"[bold]database[/bold]  {escape(safe_url(database.url))} (schema current), "
                       f"{queries.mention_count(session)} mentions")
-        console.print(f"[bold]scheduler[/bold] {'running ' + holder if holder else 'not running'}")
+        console.print(f"[bold]scheduler[/bold] {escape('running ' + holder) if holder else 'not running'}")
         sources = Table("source", "kind", "last success", "items last run", "failures", "last error",
                         title="sources")
         stored = {source.name: source for source in all_sources(session)}
         for configured in config.sources:
             row = stored.get(configured.name)
-            name = configured.name + ("" if configured.enabled else " (disabled)")
+            name = escape(configured.name) + ("" if configured.enabled else " (disabled)")
             if row is None:
-                sources.add_row(name, configured.kind, "never run", "", "", "")
+                sources.add_row(name, escape(configured.kind), "never run", "", "", "")
                 continue
             failures = row.consecutive_failures
-            sources.add_row(name, row.kind, _when(row.last_success_at), str(row.items_last_run or 0),
-                            f"[red]{failures}[/red]" if failures else "0", row.last_error or "")
+            sources.add_row(name, escape(row.kind), _when(row.last_success_at),
+                            str(row.items_last_run or 0), f"[red]{failures}[/red]" if failures else "0",
+                            escape(row.last_error or ""))
         console.print(sources)
         console.print(f"[bold]tagging backlog[/bold] {queries.tagging_backlog(session)} mentions")
         alerts = queries.firing_alerts(session)
         console.print(f"[bold]firing alerts[/bold] {len(alerts) or 'none'}")
         for alert in alerts:
-            console.print(f"  {alert.brand}: {alert.metric} ({alert.window}) since "
+            console.print(f"  {escape(alert.brand)}: {escape(alert.metric)} ({alert.window}) since "
                           f"{_when(alert.started_at)}: {alert.observed:g} against about "
                           f"{alert.expected:.1f} expected")
         digests = queries.latest_digests(session)
         for digest in digests:
             sent = f"sent {_when(digest.sent_at)}" if digest.sent_at else "not sent"
-            console.print(f"[bold]last digest[/bold] {digest.brand} {digest.period_label}, built "
-                          f"{_when(digest.created_at)}, {sent}: {digest.archive_path or ''}")
+            console.print(f"[bold]last digest[/bold] {escape(digest.brand)} {digest.period_label}, built "
+                          f"{_when(digest.created_at)}, {sent}: {escape(digest.archive_path or '')}")
         if not digests:
             console.print("[bold]last digest[/bold] none yet")
         for job in queries.latest_job_runs(session):
-            console.print(f"  job {job.job_id}: {job.status} for {_when(job.fire_time)}"
-                          + (f" ({job.error})" if job.error else ""))
+            console.print(f"  job {escape(job.job_id)}: {job.status} for {_when(job.fire_time)}"
+                          + (f" ({escape(job.error)})" if job.error else ""))

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from repwatch.collect import SourceRun
@@ -122,14 +123,14 @@ def _collect(pipeline: Pipeline, console: Console, result: DemoResult) -> None:
         tasks = {name: progress.add_task(f"collect {name}", total=None, note="") for name in sources}
 
         def show(run: SourceRun) -> None:
-            note = f"{run.new} new" + (f", failed: {run.error}" if run.error else "")
+            note = f"{run.new} new" + (f", failed: {escape(run.error)}" if run.error else "")
             progress.update(tasks[run.name], completed=run.new, total=run.new if run.finished else None,
                             note=note)
 
         runs = pipeline.collection.run_all(sources, progress=show)
     failed = [run for run in runs if run.error]
     for run in failed:
-        console.print(f"[red]{run.error}[/red]")
+        console.print(f"[red]{escape(run.error)}[/red]")
     result.collected = sum(run.new for run in runs)
 
 
