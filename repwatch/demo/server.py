@@ -7,10 +7,10 @@
 
 It listens on 127.0.0.1 only, on a port the system picks, in a background thread. Items are
 placed in time around `now` (see `repwatch.demo.data`) and served only once published before
-`visible_before` (which starts at `now`). Paths and payloads follow /work/shared/SOURCES.md:
-App Store RSS JSON, Google Play batchexecute, Algolia HN search, a Google Alerts Atom feed,
-a Mastodon hashtag timeline, Bluesky sessions and searchPosts. The planted ground truth of the
-data set is never served.
+`visible_before` (which starts at `now`). Paths and payloads follow the real APIs as the
+collectors in `collector/` read them: App Store RSS JSON, Google Play batchexecute, Algolia HN
+search, a Google Alerts Atom feed, a Mastodon hashtag timeline, Bluesky sessions and searchPosts.
+The planted ground truth of the data set is never served.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from statistics import fmean
 
 import pytest
 
-from repwatch.demo import generate
 from repwatch.demo.data import (
     APPLE_COUNTRIES,
     SOURCES,
@@ -24,6 +23,7 @@ from repwatch.demo.data import (
     write_items,
 )
 from sentiment.labels import THEMES
+from tools.demo_data import generate
 
 STORY_THEMES = ("language_barrier", "slow_response")
 BASELINE_WEEKS = range(1, 10)
@@ -47,7 +47,7 @@ def test_the_generator_rebuilds_the_bundled_file_byte_for_byte(tmp_path: Path) -
     rebuilt = tmp_path / "mentions.jsonl.gz"
     write_items(generate.generate(generate.SEED), rebuilt)
     assert rebuilt.read_bytes() == bundled_path().read_bytes(), (
-        "the bundled data is stale: run `python -m repwatch.demo.generate`"
+        "the bundled data is stale: run `python -m tools.demo_data.generate`"
     )
 
 

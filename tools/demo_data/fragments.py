@@ -1,8 +1,8 @@
 """Hand-written English fragments the generator combines into reviews and posts.
 
 Each complaint-theme list holds sentences that show that theme, and only that theme, in the
-sense of the labeling guide (/work/shared/data/themes/GUIDE.md). Slots in braces are filled
-by the generator: {wait} {days} {n} {agent} {channel} {issue} {money} {city} {device} {plan}
+sense of the twelve default themes (`sentiment/labels.py`). Slots in braces are filled by the
+generator: {wait} {days} {n} {agent} {channel} {issue} {money} {city} {device} {plan}
 {years} {weekday} {month} {brand}.
 """
 

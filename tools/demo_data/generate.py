@@ -1,4 +1,4 @@
-"""Rebuild the bundled demo data set: `python -m repwatch.demo.generate [--seed N] [--out PATH]`.
+"""Rebuild the bundled demo data set: `python -m tools.demo_data.generate [--seed N] [--out PATH]`.
 
 The story
 ---------
@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repwatch.demo import fragments as en
 from repwatch.demo.data import (
     VENDOR_CHANGE_WEEK,
     WEEKS,
@@ -45,7 +44,8 @@ from repwatch.demo.data import (
     bundled_path,
     write_items,
 )
-from repwatch.demo.fragments_intl import INTL, INTL_THEMES, INTL_TITLES
+from tools.demo_data import fragments as en
+from tools.demo_data.fragments_intl import INTL, INTL_THEMES, INTL_TITLES
 
 SEED = 20240610
 DAY = 86_400
