@@ -56,6 +56,11 @@ def find_source(session: Session, name: str) -> Source | None:
     return session.scalar(select(Source).where(Source.name == name))
 
 
+def stored_themes(session: Session) -> list[str]:
+    """Every theme some stored mention carries (custom themes since removed included)."""
+    return list(session.scalars(select(MentionTheme.theme).distinct()))
+
+
 def _clean(value: str | None) -> str | None:
     # PostgreSQL refuses NUL in text; a review containing one must not sink the batch.
     return None if value is None else value.replace("\x00", "")

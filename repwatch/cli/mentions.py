@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from collector.mention import Mention
 from repwatch.cli.app import AppContext, cli, pass_app
+from repwatch.config import did_you_mean
 from repwatch.importer import (
     Columns,
     ImportResult,
@@ -32,10 +33,11 @@ from storage.mentions import (
     ensure_source,
     export_rows,
     find_source,
+    stored_themes,
     upsert_imported,
 )
 from storage.models import Source
-from storage.sources import record_success
+from storage.sources import all_sources, record_success
 
 IMPORT_KIND = "file_import"
 
@@ -52,6 +54,14 @@ def _time_option(value: str | None) -> datetime | None:
         return parse_time(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
+
+
+def _known(value: str | None, names: list[str], what: str, option: str) -> None:
+    """A filter naming nothing that exists is a typo, not a query for zero rows."""
+    if value is None or value in names:
+        return
+    hint = did_you_mean(value, names) or f" ({what}s: {', '.join(sorted(set(names))) or 'none yet'})"
+    raise click.BadParameter(f"no {what} named {value!r}{hint}", param_hint=option)
 
 
 def _csv_cells(row: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +86,14 @@ def _csv_cells(row: dict[str, Any]) -> dict[str, Any]:
 def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, source: str | None,
            theme: str | None, sentiment: str | None, since: str | None, until: str | None) -> None:
     """Write stored mentions as CSV or JSONL, filtered."""
+    with app.database.session() as session:
+        stored = all_sources(session)
+        themes = app.config.theme_names
+        if theme and theme not in themes:
+            themes += stored_themes(session)
+    _known(brand, [b.name for b in app.config.brands] + [s.brand for s in stored], "brand", "--brand")
+    _known(source, [s.name for s in app.config.sources] + [s.name for s in stored], "source", "--source")
+    _known(theme, themes, "theme", "--theme")
     filters = MentionFilter(brand=brand, source=source, theme=theme, sentiment=sentiment,
                             since=_time_option(since), until=_time_option(until))
     handle: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
