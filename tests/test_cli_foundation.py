@@ -117,3 +117,25 @@ def test_jsonl_import_without_ids_and_csv_export(workspace: Path) -> None:
 def test_export_rejects_a_bad_date(workspace: Path) -> None:
     result = CliRunner().invoke(cli, ["mentions", "export", "--since", "last week"])
     assert result.exit_code == 2 and "not ISO 8601" in result.stderr
+
+
+def test_a_missing_output_folder_is_one_clear_line(workspace: Path) -> None:
+    (workspace / "texts.jsonl").write_text('{"id": 1, "text": "slow"}\n')
+    (workspace / "taken").write_text("a file, not a folder")
+    for args, message in (
+        (["mentions", "export", "-o", "missing/out.csv"], "Invalid value for --output: folder 'missing' does not exist"),
+        (["model", "predict", "--input", "texts.jsonl", "--output", "missing/tags.jsonl"],
+         "Invalid value for --output: folder 'missing' does not exist"),
+        (["digest", "--out", "taken/digests", "--now", "2026-12-01T09:00:00Z"], "Not a directory"),
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code in (1, 2), result.output
+        assert message in result.stderr, result.output
+        assert "Traceback" not in result.output and result.exception is None or isinstance(
+            result.exception, SystemExit)
+
+
+def test_digest_takes_a_lower_case_week(workspace: Path) -> None:
+    result = CliRunner().invoke(cli, ["digest", "--week", "2026-w48", "--brand", "Acme", "--out", "d"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Acme 2026-W48: ")

@@ -78,6 +78,10 @@ class ReportedGroup(click.Group):
         except StorageError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except OSError as exc:  # a file or folder a command reads or writes: missing, denied, full
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=ReportedGroup)

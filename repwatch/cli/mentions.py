@@ -86,6 +86,8 @@ def _csv_cells(row: dict[str, Any]) -> dict[str, Any]:
 def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, source: str | None,
            theme: str | None, sentiment: str | None, since: str | None, until: str | None) -> None:
     """Write stored mentions as CSV or JSONL, filtered."""
+    if output and not output.parent.is_dir():
+        raise click.BadParameter(f"folder {str(output.parent)!r} does not exist", param_hint="--output")
     with app.database.session() as session:
         stored = all_sources(session)
         themes = app.config.theme_names
