@@ -73,7 +73,6 @@ class ImportedRow:
 class ImportResult:
     rows: list[ImportedRow] = field(default_factory=list)
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
-    encoding: str = "utf-8"
 
     @property
     def mentions(self) -> list[Mention]:
@@ -283,33 +282,44 @@ def detect_format(path: Path) -> str:
     raise ValueError(f"cannot tell the format of {path.name}; pass --format csv or jsonl")
 
 
-def read_header(path: Path, fmt: str, encoding: str | None = None) -> list[str]:
-    """The column names: a CSV's header, or the keys of the first JSON object."""
-    text, _ = decode_export(path.read_bytes(), encoding)
-    if fmt == "csv":
-        try:
-            return next(csv.reader(io.StringIO(text, newline="")), [])
-        except csv.Error:
-            return []
-    for _, row in _jsonl_rows(text):
-        if isinstance(row, dict):
-            return list(row)
-    return []
+@dataclass(frozen=True)
+class ExportFile:
+    """An export's text, read once: its format, and the encoding it was read in."""
+
+    text: str
+    fmt: str
+    encoding: str
+
+    @property
+    def header(self) -> list[str]:
+        """The column names: a CSV's header, or the keys of the first JSON object."""
+        if self.fmt == "csv":
+            try:
+                return next(csv.reader(io.StringIO(self.text, newline="")), [])
+            except csv.Error:
+                return []
+        for _, row in _jsonl_rows(self.text):
+            if isinstance(row, dict):
+                return list(row)
+        return []
 
 
-def read_export(path: Path, fmt: str, columns: Columns, must_have: Mapping[str, str] | None = None,
-                encoding: str | None = None, formulas_escaped: bool = False) -> ImportResult:
+def open_export(path: Path, fmt: str, encoding: str | None = None) -> ExportFile:
+    text, used = decode_export(path.read_bytes(), encoding)
+    return ExportFile(text, fmt, used)
+
+
+def read_export(export: ExportFile, columns: Columns, must_have: Mapping[str, str] | None = None,
+                formulas_escaped: bool = False) -> ImportResult:
     """Every good row as a mention, every bad row as (line number, reason).
-
-    `formulas_escaped`: the file is a repwatch CSV export, whose formula-like cells carry a '.
 
     `must_have` (what each is for -> column) is checked once, against the CSV header or the keys
     of every JSON object: a wrong mapping is one UnreadableExport, not one error per row.
+    `formulas_escaped`: the file is a repwatch CSV export, whose formula-like cells carry a '.
     """
     must_have = columns.required() if must_have is None else must_have
-    text, used = decode_export(path.read_bytes(), encoding)
-    result = ImportResult(encoding=used)
-    rows = _csv_rows(text, must_have) if fmt == "csv" else _jsonl_rows(text)
+    result = ImportResult()
+    rows = _csv_rows(export.text, must_have) if export.fmt == "csv" else _jsonl_rows(export.text)
     keys: set[str] = set()
     for line, row in rows:
         if isinstance(row, str):
@@ -325,6 +335,6 @@ def read_export(path: Path, fmt: str, columns: Columns, must_have: Mapping[str, 
                                            _optional(row, columns.source), _optional(row, columns.brand)))
         except ValueError as exc:
             result.bad_rows.append((line, str(exc)))
-    if fmt == "jsonl" and keys:
+    if export.fmt == "jsonl" and keys:
         _check_header(must_have, sorted(keys))
     return result

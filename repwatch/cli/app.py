@@ -51,8 +51,8 @@ def config_first(args: list[str]) -> list[str]:
     head, moved, index = [], [], 0
     while index < end:
         arg = args[index]
-        if arg == "--config" and index + 1 < end:
-            moved = [arg, args[index + 1]]
+        if arg == "--config":
+            moved = args[index:min(index + 2, end)]
             index += 2
             continue
         if arg.startswith("--config="):

@@ -22,9 +22,9 @@ from repwatch.importer import (
     UnreadableExport,
     detect_format,
     escape_formula,
+    open_export,
     parse_time,
     read_export,
-    read_header,
 )
 from storage.mentions import (
     EXPORT_FIELDS,
@@ -154,9 +154,10 @@ def import_(ctx: click.Context, app: AppContext, path: Path, fmt: str | None, so
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--format") from exc
     try:
-        header = read_header(path, fmt, encoding)
+        export_file = open_export(path, fmt, encoding)
     except UnreadableExport as exc:
         _fail(path, str(exc))
+    header = export_file.header
     chosen = {name: ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
               for name in ctx.params}
     round_trip = set(header) >= ROUND_TRIP_COLUMNS and not source_name and not brand
@@ -170,33 +171,38 @@ def import_(ctx: click.Context, app: AppContext, path: Path, fmt: str | None, so
     must_have = {**columns.required(), **{
         option.removesuffix("_column"): value for option, value in ctx.params.items()
         if option.endswith("_column") and value and chosen[option]}}
+    target = None
     if not round_trip:
-        brand = _import_brand(app, brand)
         if not source_name:
             raise click.UsageError(
                 "--source is required: name the system the export came from (such as zendesk), "
                 "so importing its next export updates these rows instead of adding them again")
+        target = (source_name, _import_brand(app, brand))
     try:
-        result = read_export(path, fmt, columns, must_have, encoding,
-                             formulas_escaped=round_trip and fmt == "csv")
+        result = read_export(export_file, columns, must_have, formulas_escaped=round_trip and fmt == "csv")
     except UnreadableExport as exc:
         _fail(path, str(exc))
-    if result.encoding not in ("utf-8", "utf-8-sig") and not encoding:
-        click.echo(f"{path}: read as {result.encoding} (detected; pass --encoding to choose)", err=True)
+    if export_file.encoding not in ("utf-8", "utf-8-sig") and not encoding:
+        click.echo(f"{path}: read as {export_file.encoding} (detected; pass --encoding to choose)",
+                   err=True)
     if columns.external_id and columns.external_id not in header and fmt == "csv":
         click.echo(f"{path}: no {columns.external_id!r} column; ids derived from date and text "
                    "(pass --id-column to match updated rows by their own id)", err=True)
     now = datetime.now(UTC)
     with app.database.session() as session:
-        if round_trip:
+        if target is None:
             stored = _store_by_origin(app, session, result, now)
         else:
-            assert source_name and brand  # checked above
-            source = _help_desk_source(app, session, source_name, brand)
+            source = _help_desk_source(app, session, *target)
             stored = upsert_imported(session, source, result.mentions, now)
             # An import is a source run too: `repwatch sources` shows when and how much.
-            record_success(session, source.name, IMPORT_KIND, brand, now, stored.new,
+            record_success(session, source.name, IMPORT_KIND, source.brand, now, stored.new,
                            len(result.bad_rows) + len(stored.rejected))
+    _report(path, result, stored)
+
+
+def _report(path: Path, result: ImportResult, stored: UpsertResult) -> None:
+    """Bad rows (the first few), the counts, and exit 1 unless every row of a non-empty file went in."""
     bad = [(f"{path}:{line}", reason) for line, reason in result.bad_rows]
     bad += [(f"{path}: row {external_id!r}", reason) for external_id, reason in stored.rejected]
     for where, reason in bad[:SHOWN_BAD_ROWS]:
@@ -205,8 +211,6 @@ def import_(ctx: click.Context, app: AppContext, path: Path, fmt: str | None, so
         click.echo(f"{path}: ... and {len(bad) - SHOWN_BAD_ROWS} more bad rows", err=True)
     click.echo(f"imported {stored.new} new mentions ({stored.updated} updated, "
                f"{stored.duplicates} already stored, {len(bad)} bad rows skipped)")
-    if stored.updated:
-        click.echo(f"{stored.updated} updated mentions will be tagged again on the next tagging run")
     if not result.rows and not bad:
         click.echo(f"error: {path}: the file holds no rows", err=True)
         sys.exit(1)
