@@ -258,3 +258,17 @@ def test_an_export_reads_back_into_its_own_sources_and_brands(
     code, out, _ = run("mentions", "import", f"all.{fmt}")  # once more: nothing doubles
     assert code == 0 and "imported 0 new mentions (0 updated, 6 already stored" in out
     fresh.dispose()
+
+
+def test_jsonl_bad_lines_are_skipped_alone(workspace: Path, database: Database) -> None:
+    good = [json.dumps({"id": f"S{n}", "text": f"survey answer {n}", "published_at": "2026-11-20"}).encode()
+            for n in range(5)]
+    lines = [good[0], b"[" * 100_000 + b"]" * 100_000, good[1], b'{"id": "S9", "text": "caf\xe9"}', good[2],
+             json.dumps({"id": "S8", "text": "x" * 200_000, "published_at": "2026-11-20"}).encode(), *good[3:]]
+    (workspace / "s.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    code, out, err = run("mentions", "import", "s.jsonl", "--source", "survey", "--brand", "Acme")
+    assert code == 1
+    assert "imported 5 new mentions (0 updated, 0 already stored, 3 bad rows skipped)" in out
+    assert "s.jsonl:2: skipped: JSON nested too deeply" in err
+    assert "s.jsonl:4: skipped: not valid UTF-8" in err
+    assert "s.jsonl:6: skipped: a field is 200,000 characters long" in err
