@@ -197,6 +197,12 @@ def test_a_yaml_alias_bomb_is_refused_in_one_line() -> None:
     assert message.endswith("values, over the limit of 100,000; write the values out, or use fewer nested aliases")
 
 
+def test_a_recursive_alias_is_refused() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config("loop: &x [1, *x]\n" + MINIMAL, "r.yaml", env={})
+    assert str(error.value) == "r.yaml: (yaml): refused: an alias refers to the node that contains it"
+
+
 def test_ordinary_aliases_still_work() -> None:
     config = parse_config("brands:\n  - name: Acme\n    keywords: &words [acme, acme telecom]\n"
                           "  - name: Acme Mobile\n    keywords: *words\n", env={})
