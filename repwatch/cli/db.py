@@ -7,6 +7,7 @@ import sys
 import click
 
 from repwatch.cli.app import AppContext, cli, pass_app
+from repwatch.lock import AlreadyRunning, SchedulerLock, acquire_scheduler_lock
 from storage import Database
 from storage.copy import TableCopy, copy_database
 from storage.db import safe_url
@@ -34,11 +35,13 @@ def db_copy(app: AppContext, target_url: str, batch_size: int) -> None:
     """Copy every table (sources, cursors, mentions, tags, alerts, digests, ...) to another database.
 
     The target's schema comes from the migrations; rows keep their ids. Rerunning after an
-    interruption continues where it stopped. Stop `repwatch run` first, then point
-    database.url at the target once the counts match.
+    interruption continues where it stopped. Refused while `repwatch run` uses either database;
+    point database.url at the target once the counts match.
     """
     source = app.database
     target = Database(target_url)
+    if target.engine.url == source.engine.url:
+        raise click.BadParameter("the target is the source database", param_hint="--to")
     click.echo(f"copying {safe_url(source.url)} -> {safe_url(target.url)}")
 
     def report(table: TableCopy) -> None:
@@ -46,9 +49,19 @@ def db_copy(app: AppContext, target_url: str, batch_size: int) -> None:
         click.echo(f"  {table.table:<16} {table.copied:>9,} copied  {table.source_rows:>9,} in source  "
                    f"{table.target_rows:>9,} in target  {verdict}")
 
+    locks: list[SchedulerLock] = []
     try:
+        # Hold both databases as a scheduler would: `repwatch run` cannot write while they are copied.
+        for database in (source, target):
+            database.check()
+            try:
+                locks.append(acquire_scheduler_lock(database))
+            except AlreadyRunning as exc:
+                raise click.ClickException(f"{exc}: stop `repwatch run` before copying") from exc
         tables = copy_database(source, target, batch_size, progress=report)
     finally:
+        for lock in locks:
+            lock.release()
         target.dispose()
     wrong = [table.table for table in tables if not table.matches]
     if wrong:

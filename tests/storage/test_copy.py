@@ -171,3 +171,16 @@ def test_copy_refuses_itself_and_a_dead_target(source: Database, tmp_path: Path)
     assert code == 2 and "the target is the source database" in err
     code, _, err = copy(tmp_path / "old.db", "postgresql+psycopg://postgres@127.0.0.1:1/none")
     assert code == 2 and "cannot reach database postgresql+psycopg://postgres@127.0.0.1:1/none" in err
+
+
+def test_copy_waits_for_no_scheduler(source: Database, tmp_path: Path) -> None:
+    from repwatch.lock import acquire_scheduler_lock
+
+    lock = acquire_scheduler_lock(source)  # as `repwatch run` holds it
+    try:
+        code, _, err = copy(tmp_path / "old.db", f"sqlite:///{tmp_path / 'new.db'}")
+    finally:
+        lock.release()
+    assert code == 1
+    assert "another scheduler is running on this database" in err and "stop `repwatch run` before copying" in err
+    assert not (tmp_path / "new.db").exists()
