@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
-from collections.abc import Mapping
+import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +33,12 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def did_you_mean(value: str, names: Iterable[str]) -> str:
+    """'; did you mean 'x'?' for the nearest of `names`, or '' when none is near."""
+    close = difflib.get_close_matches(value, list(names), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -209,6 +217,11 @@ class Config(Strict):
                 return source
         raise KeyError(f"no source named {name!r} in the config")
 
+    @property
+    def theme_names(self) -> list[str]:
+        """Every theme a mention can carry: the defaults and the custom ones."""
+        return [*THEMES, *(theme.name for theme in self.themes.custom)]
+
     def brand(self, name: str) -> BrandConfig:
         return next(brand for brand in self.brands if brand.name == name)
 
@@ -242,10 +255,11 @@ class ConfigError(Exception):
     def __init__(self, origin: str, problems: list[Problem]) -> None:
         self.origin = origin
         self.problems = sorted(problems, key=lambda p: (p.line or 0, p.path))
-        count = len(self.problems)
+        if len(self.problems) == 1:
+            super().__init__(f"{origin}: {self.problems[0]}")
+            return
         lines = "\n".join(f"  {problem}" for problem in self.problems)
-        plural = "s" if count != 1 else ""
-        super().__init__(f"{origin}: {count} problem{plural}\n{lines}")
+        super().__init__(f"{origin}: {len(self.problems)} problems\n{lines}")
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:
@@ -285,19 +299,41 @@ def _line_for(loc: tuple[Any, ...], lines: Mapping[tuple[Any, ...], int]) -> int
     return None
 
 
+def _keys_at(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    """The keys the model allows at `path` (through nested models, lists and optionals)."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        fields = current.model_fields if isinstance(current, type) and issubclass(current, BaseModel) else {}
+        if part not in fields:
+            return []
+        current = fields[part].annotation
+        while not (isinstance(current, type) and issubclass(current, BaseModel)):
+            inner = [arg for arg in typing.get_args(current) if arg is not type(None)]
+            if not inner:
+                return []
+            current = inner[0]
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
 def _pydantic_problems(
-    exc: ValidationError, lines: Mapping[tuple[Any, ...], int], prefix: tuple[Any, ...] = ()
+    exc: ValidationError, lines: Mapping[tuple[Any, ...], int], prefix: tuple[Any, ...] = (),
+    model: type[BaseModel] | None = None,
 ) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
-        loc = (*prefix, *(part for part in error["loc"] if not str(part).startswith("function-")))
+        own = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
+        loc = (*prefix, *own)
         message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden" and model is not None and own:
+            message += did_you_mean(str(own[-1]), _keys_at(model, own[:-1]))
         problems.append(Problem(_key_path(loc), message, _line_for(loc, lines)))
     return problems
 
 
 def _source_params_problems(
-    raw: Any, lines: Mapping[tuple[Any, ...], int], env: Mapping[str, str]
+    raw: Any, lines: Mapping[tuple[Any, ...], int], env: Mapping[str, str], check_secrets: bool
 ) -> tuple[list[Problem], dict[int, Any]]:
     """Validate each source's `params` with its collector's own model."""
     problems: list[Problem] = []
@@ -316,10 +352,11 @@ def _source_params_problems(
         try:
             validated[index] = collector_class.Params.model_validate(
                 source.get("params") or {},
-                context={"env": env, "check_env": source.get("enabled", True) is not False},
+                context={"env": env,
+                         "check_env": check_secrets and source.get("enabled", True) is not False},
             )
         except ValidationError as exc:
-            problems += _pydantic_problems(exc, lines, (*loc, "params"))
+            problems += _pydantic_problems(exc, lines, (*loc, "params"), collector_class.Params)
     return problems, validated
 
 
@@ -354,12 +391,60 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def parse_config(text: str, origin: str = "config", env: Mapping[str, str] | None = None) -> Config:
-    """Validate config text; raise ConfigError listing every problem with its key path and line."""
+MAX_CONFIG_BYTES = 1_000_000
+MAX_YAML_VALUES = 100_000
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    """How many values `node` becomes once every alias is expanded (each shared node counted once
+    per use, computed once): an alias bomb is small as text and huge here."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if id(node) in open_nodes:
+        raise ValueError("an alias refers to the node that contains it")
+    open_nodes.add(id(node))
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, sizes, open_nodes) for item in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(key, sizes, open_nodes) + _expanded_size(value, sizes, open_nodes)
+                    for key, value in node.value)
+    open_nodes.discard(id(node))
+    sizes[id(node)] = size
+    return size
+
+
+def _load_yaml(text: str, origin: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """The parsed document and its line index, refusing what would expand past MAX_YAML_VALUES."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        try:
+            size = _expanded_size(node, {}, set())
+        except (ValueError, RecursionError) as exc:
+            message = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
+            raise ConfigError(origin, [Problem("(yaml)", f"refused: {message}")]) from exc
+        if size > MAX_YAML_VALUES:
+            raise ConfigError(origin, [Problem("(yaml)", (
+                f"refused: aliases (*name) expand it to {size:,} values, over the limit of "
+                f"{MAX_YAML_VALUES:,}; write the values out, or use fewer nested aliases"))])
+        return loader.construct_document(node), _line_index(node)
+    finally:
+        loader.dispose()
+
+
+def parse_config(text: str, origin: str = "config", env: Mapping[str, str] | None = None,
+                 check_secrets: bool = True) -> Config:
+    """Validate config text; raise ConfigError listing every problem with its key path and line.
+
+    `check_secrets`: the variables that `*_env` keys name must be set. Commands pass False and
+    read each secret where they use it, so `alerts list` runs without the SMTP password.
+    """
     env = os.environ if env is None else env
     try:
-        raw = yaml.safe_load(text)
-        lines = _line_index(yaml.compose(text))
+        raw, lines = _load_yaml(text, origin)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -369,13 +454,13 @@ def parse_config(text: str, origin: str = "config", env: Mapping[str, str] | Non
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(origin, [Problem("", "the file must be a mapping of sections", 1)])
-    problems, params = _source_params_problems(raw, lines, env)
+    problems, params = _source_params_problems(raw, lines, env, check_secrets)
     problems += _cross_reference_problems(raw, lines)
     config = None
     try:
-        config = Config.model_validate(raw, context={"env": env})
+        config = Config.model_validate(raw, context={"env": env, "check_env": check_secrets})
     except ValidationError as exc:
-        problems += _pydantic_problems(exc, lines)
+        problems += _pydantic_problems(exc, lines, model=Config)
     if problems or config is None:
         raise ConfigError(origin, problems)
     sources = [
@@ -385,15 +470,20 @@ def parse_config(text: str, origin: str = "config", env: Mapping[str, str] | Non
     return config.model_copy(update={"sources": sources})
 
 
-def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
+def load_config(path: str | Path, env: Mapping[str, str] | None = None,
+                check_secrets: bool = True) -> Config:
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(str(path), [Problem("", (
+                f"the file is {path.stat().st_size:,} bytes; a config over {MAX_CONFIG_BYTES:,} "
+                "bytes is refused"))])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(str(path), [Problem("", "file not found (run `repwatch init`)")]) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), [Problem("", f"cannot read the file: {exc}")]) from exc
-    return parse_config(text, str(path), env)
+    return parse_config(text, str(path), env, check_secrets)
 
 
 def example_config_text() -> str:

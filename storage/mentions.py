@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import Select, Table, delete, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ def as_utc(moment: datetime) -> datetime:
 class UpsertResult:
     new: int = 0
     duplicates: int = 0
+    updated: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -49,6 +50,15 @@ def ensure_source(session: Session, name: str, kind: str, brand: str) -> Source:
     else:
         source.kind, source.brand = kind, brand
     return source
+
+
+def find_source(session: Session, name: str) -> Source | None:
+    return session.scalar(select(Source).where(Source.name == name))
+
+
+def stored_themes(session: Session) -> list[str]:
+    """Every theme some stored mention carries (custom themes since removed included)."""
+    return list(session.scalars(select(MentionTheme.theme).distinct()))
 
 
 def _clean(value: str | None) -> str | None:
@@ -171,6 +181,49 @@ def upsert_mentions(
                 result.rejected.append((row["external_id"][:80], str(exc.orig).strip()))
     result.new = new
     result.duplicates += len(batch) - new - refused
+    return result
+
+
+_CONTENT = ("url", "author", "title", "text", "rating", "language", "published_at", "metrics")
+
+
+def upsert_imported(
+    session: Session, source: Source, mentions: list[Mention], collected_at: datetime | None = None
+) -> UpsertResult:
+    """Like `upsert_mentions`, but a stored mention whose content changed takes the new content.
+
+    An export is the system of record for its own ids: an edited ticket replaces the stored text,
+    and a changed text or title drops the mention's tags so the next tagging run tags it again.
+    """
+    result = upsert_mentions(session, source, mentions, collected_at)
+    latest: dict[str, dict[str, Any]] = {}
+    for mention in mentions:
+        try:
+            row = _row(mention, source.id, source.brand, utc_naive(datetime.now(UTC)))
+        except ValueError:  # already counted as rejected
+            continue
+        latest[row["external_id"]] = row
+    retag: list[int] = []
+    ids = list(latest)
+    for start in range(0, len(ids), 500):
+        stored_rows = session.scalars(select(MentionRow).where(
+            MentionRow.source_id == source.id, MentionRow.external_id.in_(ids[start:start + 500])))
+        for stored in stored_rows:
+            fresh = latest[stored.external_id]
+            changed = [name for name in _CONTENT if getattr(stored, name) != fresh[name]]
+            if not changed:
+                continue
+            for name in changed:
+                setattr(stored, name, fresh[name])
+            result.updated += 1
+            if "text" in changed or "title" in changed:
+                retag.append(stored.id)
+    for start in range(0, len(retag), 500):
+        chunk = retag[start:start + 500]
+        session.execute(delete(MentionTheme).where(MentionTheme.mention_id.in_(chunk)))
+        session.execute(delete(Tag).where(Tag.mention_id.in_(chunk)))
+    session.flush()
+    result.duplicates -= result.updated
     return result
 
 

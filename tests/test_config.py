@@ -162,3 +162,58 @@ themes:
 def test_empty_and_non_mapping_files() -> None:
     assert problems_of("") == ["brands: Field required"]
     assert problems_of("- just\n- a list\n") == ["line 1: (top level): the file must be a mapping of sections"]
+
+
+def test_an_unknown_key_suggests_the_near_one() -> None:
+    text = MINIMAL + (
+        "digest:\n  recipents: [team@example.com]\n"
+        "sources:\n  - name: feed\n    kind: rss\n    brand: Acme\n    params:\n      url: [https://a.example/f]\n"
+        "network:\n  colour: red\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        parse_config(text, env={})
+    problems = [str(problem) for problem in error.value.problems]
+    assert problems == [
+        "line 4: digest.recipents: Extra inputs are not permitted; did you mean 'recipients'?",
+        "line 10: sources[0].params.url: Extra inputs are not permitted; did you mean 'urls'?",
+        "line 12: network.colour: Extra inputs are not permitted",
+    ]
+
+
+def alias_bomb(levels: int) -> str:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, levels + 1)]
+    return "\n".join(lines) + "\n" + MINIMAL
+
+
+def test_a_yaml_alias_bomb_is_refused_in_one_line() -> None:
+    # Nine levels expand to over 9**10 values: parsing it whole took 29 s and 3.2 GB before the limit.
+    assert len(alias_bomb(9)) < 600
+    with pytest.raises(ConfigError) as error:
+        parse_config(alias_bomb(9), "bomb.yaml", env={})
+    message = str(error.value)
+    assert len(message.splitlines()) == 1
+    assert message.startswith("bomb.yaml: (yaml): refused: aliases (*name) expand it to 4,4")
+    assert message.endswith("values, over the limit of 100,000; write the values out, or use fewer nested aliases")
+
+
+def test_a_recursive_alias_is_refused() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config("loop: &x [1, *x]\n" + MINIMAL, "r.yaml", env={})
+    assert str(error.value) == "r.yaml: (yaml): refused: an alias refers to the node that contains it"
+
+
+def test_ordinary_aliases_still_work() -> None:
+    config = parse_config("brands:\n  - name: Acme\n    keywords: &words [acme, acme telecom]\n"
+                          "  - name: Acme Mobile\n    keywords: *words\n", env={})
+    assert config.brands[1].keywords == ["acme", "acme telecom"]
+
+
+def test_a_config_over_a_megabyte_is_refused(tmp_path: Path) -> None:
+    from repwatch.config import load_config
+
+    path = tmp_path / "config.yaml"
+    path.write_text(MINIMAL + "#" * 1_000_001 + "\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path, env={})
+    assert "a config over 1,000,000 bytes is refused" in str(error.value)

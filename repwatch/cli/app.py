@@ -23,7 +23,7 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(self.config_path)
+            self._config = load_config(self.config_path, check_secrets=False)
         return self._config
 
     @property
@@ -44,8 +44,30 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+def config_first(args: list[str]) -> list[str]:
+    """`--config PATH` moved to the front from wherever it was written (`mentions export ... --config
+    old.yaml`), so it reaches the root group; nothing after `--` is touched."""
+    end = args.index("--") if "--" in args else len(args)
+    head, moved, index = [], [], 0
+    while index < end:
+        arg = args[index]
+        if arg == "--config":
+            moved = args[index:min(index + 2, end)]
+            index += 2
+            continue
+        if arg.startswith("--config="):
+            moved = [arg]
+        else:
+            head.append(arg)
+        index += 1
+    return [*moved, *head, *args[end:]]
+
+
 class ReportedGroup(click.Group):
     """Turns expected failures (config, database) into one clear message and exit status 2."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, config_first(args) if ctx.parent is None else args)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -56,6 +78,10 @@ class ReportedGroup(click.Group):
         except StorageError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except OSError as exc:  # a file or folder a command reads or writes: missing, denied, full
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=ReportedGroup)

@@ -196,6 +196,10 @@ def predict(app: AppContext, input_path: Path, output_path: Path, text_column: s
     """Tag the texts of an export file without a database."""
     from sentiment.language import detect
 
+    if not output_path.parent.is_dir():
+        raise click.BadParameter(f"folder {str(output_path.parent)!r} does not exist",
+                                 param_hint="--output")
+
     languages = _settings(app)[0].languages
     with _model_errors():
         tagger = _tagger(app, model_path)

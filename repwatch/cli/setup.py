@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from repwatch.cli.app import AppContext, cli, pass_app
-from repwatch.config import example_config_text
+from repwatch.config import example_config_text, load_config
 from storage.db import safe_url
 
 
@@ -30,8 +30,8 @@ def config_group() -> None:
 @config_group.command("check")
 @pass_app
 def config_check(app: AppContext) -> None:
-    """Validate the config file and report every problem at once."""
-    config = app.config
+    """Validate the config file and report every problem at once, unset secret variables included."""
+    config = load_config(app.config_path, check_secrets=True)
     enabled = sum(source.enabled for source in config.sources)
     brands, sources = len(config.brands), len(config.sources)
     click.echo(f"{app.config_path}: ok ({brands} brand{'s' * (brands != 1)}, "

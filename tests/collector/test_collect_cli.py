@@ -114,9 +114,10 @@ def test_a_help_desk_import_shows_up_as_a_source(config_file: Path, tmp_path: Pa
         "z3,Agent fixed it quickly,2026-11-19T12:00:00Z,5\n"
     )
     runner = CliRunner()
-    imported = runner.invoke(cli, ["--config", str(config_file), "mentions", "import", str(export)])
-    assert imported.exit_code == 0, imported.output
+    imported = runner.invoke(cli, ["--config", str(config_file), "mentions", "import", str(export),
+                                   "--source", "zendesk"])
+    assert imported.exit_code == 1, imported.output  # one row skipped
     health = runner.invoke(cli, ["--config", str(config_file), "sources"]).stdout.splitlines()
-    row = health.index("import-zendesk (file_import, not in the config)")
+    row = health.index("zendesk (file_import, not in the config)")
     assert health[row + 2] == "  items last run: 2, skipped: 1"
     assert health[row + 3] == "  consecutive failures: 0"

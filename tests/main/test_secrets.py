@@ -95,3 +95,47 @@ def test_secrets_stay_secret_everywhere(tmp_path: Path, restore_logging: None) -
 
 def secret_values_from(names: list[str], env: dict[str, str]) -> list[str]:
     return [env[name] for name in names if name in env]
+
+
+SECRET_CONFIG = """\
+database:
+  url: sqlite:///{db}
+brands:
+  - name: Acme
+sources:
+  - name: se
+    kind: stack_exchange
+    brand: Acme
+    params:
+      sites: [stackoverflow]
+      key_env: REPWATCH_TEST_SE_KEY
+alerts:
+  recipients: [lead@example.com]
+  webhook_url_env: REPWATCH_TEST_HOOK
+smtp:
+  host: 127.0.0.1
+  password_env: REPWATCH_TEST_SMTP_PW
+  sender: repwatch@example.com
+"""
+
+
+def test_a_secret_is_needed_only_where_it_is_used(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from repwatch.cli import cli
+
+    config = tmp_path / "config.yaml"
+    config.write_text(SECRET_CONFIG.format(db=tmp_path / "r.db"))
+    unset = {name: None for name in ("REPWATCH_TEST_SE_KEY", "REPWATCH_TEST_HOOK", "REPWATCH_TEST_SMTP_PW")}
+    runner = CliRunner(env=unset)
+    for args in (["alerts", "list"], ["sources"], ["mentions", "export"], ["db", "upgrade"]):
+        result = runner.invoke(cli, ["--config", str(config), *args])
+        assert result.exit_code == 0, f"{args}: {result.output}"
+    check = runner.invoke(cli, ["--config", str(config), "config", "check"])
+    assert check.exit_code == 2
+    for variable in unset:
+        assert f"environment variable {variable} is not set" in check.stderr
+    collect = runner.invoke(cli, ["--config", str(config), "collect"])
+    assert collect.exit_code != 0
+    assert "environment variable REPWATCH_TEST_SE_KEY is not set" in collect.output
+    assert "Traceback" not in collect.output

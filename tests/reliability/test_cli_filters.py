@@ -1,9 +1,10 @@
-"""CLI filters are bound parameters: an injection string matches nothing and breaks nothing.
+"""CLI filters are checked names and bound parameters: an injection string breaks nothing.
 
 `repwatch mentions export` takes --brand, --source, --theme as free text, on a SQLite file and
-on PostgreSQL. Each hostile value must export zero mentions with exit status 0, leave every
-table as it was, and the same filters with honest values must still find their rows (so the
-test would notice a filter that matched nothing at all).
+on PostgreSQL. A name that exists nowhere is refused with a "did you mean" (exit 2) instead of
+exporting zero rows; the same hostile values passed straight to the query match nothing and leave
+every table as it was; honest values still find their rows (so the test would notice a filter
+that matched nothing at all).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import func, select
 from collector.mention import Mention
 from repwatch.cli import cli
 from storage.db import Database
-from storage.mentions import ensure_source, upsert_mentions
+from storage.mentions import MentionFilter, ensure_source, export_rows, upsert_mentions
 from storage.models import Base, MentionRow, MentionTheme, Source, Tag
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -76,16 +77,52 @@ def test_honest_filters_find_their_rows(config_file: Path) -> None:
 
 
 @pytest.mark.parametrize("option", ["--brand", "--source", "--theme"])
-def test_injection_strings_match_nothing_and_break_nothing(
+def test_injection_strings_are_refused_as_names_and_match_nothing_as_parameters(
     config_file: Path, database: Database, option: str
 ) -> None:
     before = table_counts(database)
+    what = option.removeprefix("--")
     for value in INJECTIONS:
         exit_code, rows, stderr = export(config_file, option, value)
-        assert (exit_code, rows) == (0, 0), f"{option} {value!r}: {stderr}"
-        assert "exported 0 mentions" in stderr
+        assert (exit_code, rows) == (2, 0), f"{option} {value!r}: {stderr}"
+        assert f"no {what} named" in stderr
+        with database.session() as session:
+            assert list(export_rows(session, MentionFilter(**{what: value}))) == []
     assert table_counts(database) == before
     assert export(config_file, "--brand", "Acme")[:2] == (0, 3)  # and everything still works
+
+
+@pytest.mark.parametrize(("option", "typo", "meant"), [
+    ("--theme", "slow_respnse", "slow_response"),
+    ("--theme", "biling", "billing"),  # a stored theme, not a default one
+    ("--source", "globex-fed", "globex-feed"),  # a stored source, not in the config
+    ("--brand", "acme", "Acme"),
+])
+def test_a_misspelt_name_is_refused_with_the_near_one(config_file: Path, option: str, typo: str,
+                                                      meant: str) -> None:
+    exit_code, rows, stderr = export(config_file, option, typo)
+    assert (exit_code, rows) == (2, 0)
+    assert f"no {option[2:]} named {typo!r}; did you mean {meant!r}?" in stderr
+
+
+def test_an_unknown_name_lists_the_known_ones(config_file: Path) -> None:
+    exit_code, _, stderr = export(config_file, "--source", "zzz")
+    assert exit_code == 2 and "no source named 'zzz' (sources: acme-feed, globex-feed)" in stderr
+
+
+def test_config_may_come_after_the_subcommand_or_from_the_environment(
+    config_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path / "..")  # no config.yaml here
+    for args in (["mentions", "export", "--brand", "Acme", "--config", str(config_file)],
+                 ["mentions", "--config", str(config_file), "export", "--brand", "Acme"],
+                 ["mentions", "export", f"--config={config_file}", "--brand", "Acme"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.stderr
+        assert len(result.stdout.splitlines()) == 3
+    result = CliRunner(env={"REPWATCH_CONFIG": str(config_file)}).invoke(
+        cli, ["mentions", "export", "--brand", "Acme"])
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 3
 
 
 @pytest.mark.parametrize("option", ["--since", "--until"])
