@@ -23,6 +23,7 @@ from reports.notify import Notifier, email_notifier
 from reports.periods import Week, last_full_week, week_edges
 from reports.render import render
 from reports.safety import excerpt, near_duplicate, safe_url
+from storage import emerging as emerging_queries
 from storage import reports as queries
 from storage.db import Database
 from storage.mentions import as_utc, utc_naive
@@ -39,6 +40,7 @@ SILENT_AFTER_RUNS = 3
 SILENT_AT_LEAST = timedelta(hours=24)
 DRY_WEEKS_BEFORE = 4
 DRY_MIN_WEEKLY = 3
+EMERGING_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,8 @@ def build_data(
         examples = queries.top_theme_mentions(session, brand, start, end, QUOTE_CANDIDATES, themes)
         languages = queries.unsupported_languages(session, brand, start, end)
         states = queries.source_states(session, brand, start, end)
+        emerging = [{"id": row.id, **row.data} for row in
+                    emerging_queries.clusters_of(session, brand, week.label) if row.data["emerging"]]
     volume = _volume(volume_rows, count, names)
     by_theme: dict[str, list[queries.Example]] = defaultdict(list)
     for example in examples:
@@ -309,6 +313,7 @@ def build_data(
         "themes": theme_items,
         "rising": rising,
         "new": new,
+        "emerging": sorted(emerging, key=lambda item: -item["count"])[:EMERGING_SHOWN],
         "sources": sources,
         "unsupported_languages": [{"language": lang, "count": n} for lang, n in languages],
         "charts": {"volume": "volume-trend"},

@@ -98,10 +98,15 @@ class Pipeline:
 
     def weekly_digest(self, send: bool = True) -> list[Any]:
         from reports.digest import build_digest, send_digest
+        from repwatch.emerging import find_for_digest
 
         reports = []
         for brand in self.config.brands:
             with log_context(brand=brand.name):
+                week, clusters = find_for_digest(self.database, self.tagger, self.config, brand.name,
+                                                 None, self.clock())
+                log.info("emerging complaints %s: %d groups, %d new or growing", week.label,
+                         len(clusters), sum(c["emerging"] for c in clusters))
                 report = build_digest(self.database, self.config, brand.name, None, self.clock(),
                                       out_dir=self.digest_dir)
                 log.info("digest %s written to %s", report.period_label, report.archive_path)

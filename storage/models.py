@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -209,3 +210,31 @@ class JobRun(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class MentionVector(Base):
+    """A mention's sentence vector (float16 bytes) from one model version, kept for reuse."""
+
+    __tablename__ = "mention_vectors"
+
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_version: Mapped[str] = mapped_column(String(100))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EmergingCluster(Base):
+    """One group of a brand's negative mentions found for one week; `data` is its digest view."""
+
+    __tablename__ = "emerging_clusters"
+    __table_args__ = (Index("ix_emerging_clusters_brand_period", "brand", "period_label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str] = mapped_column(String(200))
+    period_label: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

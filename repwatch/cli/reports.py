@@ -23,6 +23,8 @@ from reports.notify import (
 from reports.periods import parse_week
 from repwatch.cli.app import AppContext, cli, pass_app
 from repwatch.config import parse_duration
+from repwatch.emerging import find_for_digest
+from repwatch.tagging import load_tagger
 from storage import reports as queries
 from storage.mentions import as_utc, utc_naive
 
@@ -86,7 +88,9 @@ def digest(app: AppContext, brand: str | None, week: str | None, out: Path | Non
             if not config.digest.recipients:
                 raise click.UsageError("--send: digest.recipients is empty")
     failed = False
+    tagger = load_tagger(config)
     for name in brands:
+        find_for_digest(app.database, tagger, config, name, period, now)
         report = build_digest(app.database, config, name, period, now, out)
         problems = len(report.data["source_problems"])
         note = f", {problems} source problem(s)" if problems else ""

@@ -45,6 +45,7 @@ from repwatch.demo.data import (
     write_items,
 )
 from tools.demo_data import fragments as en
+from tools.demo_data.emerging import emerging_items
 from tools.demo_data.fragments_intl import INTL, INTL_THEMES, INTL_TITLES
 
 SEED = 20240610
@@ -746,7 +747,8 @@ def tid(gen_t: int, index: int) -> str:
 
 
 def generate(seed: int = SEED) -> list[DemoItem]:
-    return Generator(random.Random(seed)).build()  # noqa: S311 - reproducible data, not secrets
+    items = Generator(random.Random(seed)).build()  # noqa: S311 - reproducible data, not secrets
+    return items + emerging_items(seed)
 
 
 def summary(items: Sequence[DemoItem]) -> str:
