@@ -253,9 +253,9 @@ def _source_health(
             "problems": problems,
             "last_success_at": _iso(last_success),
             "last_attempt_at": _iso(state.last_attempt_at if state else None),
-            "collected": state.collected if state else 0,
             "errors": state.consecutive_failures if state else 0,
             "published": trend[-1] if trend else 0,
+            "fetched": state.fetched if state else 0,
         })
     return sorted(report, key=lambda item: (item["status"] != "problem", item["source"]))
 
@@ -319,16 +319,15 @@ def build_data(
 
 
 def chart_images(data: dict[str, Any]) -> dict[str, bytes]:
-    """PNG per chart name: the volume trend by sentiment and one sparkline per theme."""
-    stacks = [[week["negative"], week["neutral"], week["positive"], week["untagged"]]
-              for week in data["volume"]["trend"]]
-    images = {
-        data["charts"]["volume"]: charts.stacked_bars(
-            stacks, [charts.NEGATIVE, charts.NEUTRAL, charts.POSITIVE, charts.AXIS]
-        )
-    }
+    """PNG per chart name: the volume trend by sentiment and one bar chart per theme."""
+    trend = data["volume"]["trend"]
+    series = {name: [week[name] for week in trend] for name in SENTIMENTS}
+    untagged = [week["untagged"] for week in trend]
+    if any(untagged):
+        series["not tagged"] = untagged
+    images = {data["charts"]["volume"]: charts.volume_chart(data["weeks"], series)}
     for item in data["themes"]:
-        images[item["chart"]] = charts.sparkline(item["trend"])
+        images[item["chart"]] = charts.theme_chart(data["weeks"], item["trend"])
     return images
 
 

@@ -201,11 +201,14 @@ class SourceState:
     last_success_at: datetime | None
     last_error: str | None
     consecutive_failures: int
-    collected: int
+    fetched: int
 
 
 def source_states(session: Session, brand: str, start: datetime, end: datetime) -> list[SourceState]:
-    """Each stored source of `brand`, with how many mentions it collected in [start, end)."""
+    """Each stored source of `brand`, with how many mentions it fetched in [start, end).
+
+    Fetched is by `collected_at`, whenever they were published: a backfill fetches old mentions.
+    """
     collected = (
         select(MentionRow.source_id, func.count().label("n"))
         .where(MentionRow.collected_at >= start, MentionRow.collected_at < end)

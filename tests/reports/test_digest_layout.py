@@ -1,0 +1,80 @@
+"""The archived digest page in a real headless Chromium: no sideways scrolling on a phone."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_digest import NOW, W47, new_york_config, seed_weeks
+
+from reports.digest import DigestReport, build_digest
+from storage.db import Database
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extra")
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)",
+)
+
+PHONE, DESKTOP = 390, 1280
+LONG_WORD = "https://support.example/tickets/" + "x" * 160  # no break opportunity at all
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM or ""
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                     "--disable-dev-shm-usage", f"--window-size={PHONE},800"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options,
+                              service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def page(sqlite_database: Database, tmp_path: Path) -> DigestReport:
+    from reporting import Seeder
+
+    seed = Seeder(sqlite_database)
+    seed_weeks(seed)
+    seed.mention("appstore", NOW.replace(day=18), f"Still waiting, see {LONG_WORD} for the ticket",
+                 sentiment="negative", themes={"slow_response": 0.99}, author="a" * 80)
+    seed.flush()
+    return build_digest(sqlite_database, new_york_config(), "Acme", W47, NOW, tmp_path / "archive")
+
+
+def show(browser: webdriver.Chrome, path: Path, width: int, screenshot: Path) -> dict[str, int]:
+    """Open `path` at `width`, save a full-page screenshot, and return the page's widths."""
+    browser.set_window_size(width, 800)
+    browser.get(path.as_uri())
+    sizes: dict[str, int] = browser.execute_script(
+        "const images = Array.from(document.images);"
+        "return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth,"
+        " height: document.documentElement.scrollHeight,"
+        " broken: images.filter(i => !i.complete || i.naturalWidth === 0).length,"
+        " widest_image: Math.max(...images.map(i => i.getBoundingClientRect().right))};")
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot",
+                                   {"captureBeyondViewport": True, "format": "png"})
+    screenshot.write_bytes(base64.b64decode(shot["data"]))
+    return sizes
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_the_digest_page_fits_the_screen_without_sideways_scrolling(
+    browser: webdriver.Chrome, page: DigestReport, tmp_path: Path, width: int
+) -> None:
+    assert page.archive_path is not None
+    sizes = show(browser, page.archive_path, width, tmp_path / f"digest-{width}.png")
+    assert sizes["inner"] == width
+    assert sizes["scroll"] <= sizes["inner"], sizes
+    assert sizes["widest_image"] <= width
+    assert sizes["broken"] == 0  # every chart PNG loaded
+    assert LONG_WORD[:40] in page.html
