@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -164,54 +165,72 @@ def pick_quotes(examples: Sequence[queries.Example], limit: int, zone: ZoneInfo)
     return [_quote(example, zone) for example in picked]
 
 
+def _first_weeks(first_published: Mapping[int, datetime], edges: Sequence[datetime]) -> dict[int, int]:
+    """Each source's first week (bucket index) with data: earlier weeks are unknown, not zero."""
+    return {source: bisect_right(edges[1:], first) for source, first in first_published.items()}
+
+
+def _baseline(per_source: Mapping[int, Sequence[int]], first_weeks: Mapping[int, int],
+              weeks: int) -> float | None:
+    """A theme's usual weekly count before the reported week: per source, the mean over the weeks
+    that source was collecting, summed; None when no source was collecting before this week."""
+    means = [
+        sum(earlier) / len(earlier)
+        for source, first in first_weeks.items()
+        if (earlier := list(per_source.get(source, [0] * weeks))[first : weeks - 1])
+    ]
+    return sum(means) if means else None
+
+
 def _themes(
     rows: Sequence[queries.ThemeRow],
     themes: Sequence[str],
+    first_weeks: Mapping[int, int],
     weeks: int,
     negative_now: int,
     quotes: dict[str, list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
     counts = {theme: [0] * weeks for theme in themes}
     negatives = {theme: [0] * weeks for theme in themes}
+    by_source: dict[str, dict[int, list[int]]] = {theme: {} for theme in themes}
     for row in rows:
         if row.theme in counts:
             counts[row.theme][row.bucket] += row.count
             negatives[row.theme][row.bucket] += row.negative
+            by_source[row.theme].setdefault(row.source_id, [0] * weeks)[row.bucket] += row.count
     ranked = []
     for theme in themes:
         trend = counts[theme]
         if trend[-1] == 0 and trend[-2] == 0:
             continue
+        baseline = _baseline(by_source[theme], first_weeks, weeks)
         ranked.append({
             "theme": theme,
             **_change(trend[-1], trend[-2]),
             "negative": negatives[theme][-1],
             "negative_share": _share(negatives[theme][-1], negative_now),
             "trend": trend,
+            "baseline": None if baseline is None else round(baseline, 1),
             "quotes": quotes.get(theme, []),
             "chart": f"theme-{theme}",
         })
     return sorted(ranked, key=lambda item: (-item["current"], item["theme"]))
 
 
-def _rising_and_new(
-    themes: Sequence[dict[str, Any]], had_history: bool
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _rising_and_new(themes: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Themes well above their baseline, and themes never seen while any source was collecting."""
     rising, new = [], []
     for item in themes:
-        earlier = item["trend"][:-1]
-        current = item["current"]
-        if current == 0:
+        current, baseline = item["current"], item["baseline"]
+        if current == 0 or baseline is None:
             continue
-        if not any(earlier):
-            if had_history:
-                new.append({"theme": item["theme"], "count": current})
+        if baseline == 0:
+            new.append({"theme": item["theme"], "count": current})
             continue
-        baseline = sum(earlier) / len(earlier)
         ratio = (current + 1) / (baseline + 1)
         if current >= RISING_MIN_COUNT and ratio >= RISING_MIN_RATIO:
             rising.append({"theme": item["theme"], "count": current,
-                           "baseline": round(baseline, 1), "ratio": round(ratio, 2)})
+                           "baseline": baseline, "ratio": round(ratio, 2)})
     rising.sort(key=lambda item: (-item["ratio"], item["theme"]))
     return rising[:5], new
 
@@ -281,16 +300,21 @@ def build_data(
         examples = queries.top_theme_mentions(session, brand, start, end, QUOTE_CANDIDATES, themes)
         languages = queries.unsupported_languages(session, brand, start, end)
         states = queries.source_states(session, brand, start, end)
+        first_weeks = _first_weeks(queries.first_published_by_source(session, brand), edges)
     volume = _volume(volume_rows, count, names)
     by_theme: dict[str, list[queries.Example]] = defaultdict(list)
     for example in examples:
         by_theme[example.key].append(example)
     quotes = {theme: pick_quotes(items, QUOTES_PER_THEME, zone) for theme, items in by_theme.items()}
-    theme_items = _themes(theme_rows, themes, count, volume["sentiment"]["negative"]["count"], quotes)
-    had_history = any(week_total["total"] for week_total in volume["trend"][:-1])
-    rising, new = _rising_and_new(theme_items, had_history)
+    theme_items = _themes(theme_rows, themes, first_weeks, count,
+                          volume["sentiment"]["negative"]["count"], quotes)
+    rising, new = _rising_and_new(theme_items)
     configured = {s.name: s for s in config.sources if s.brand == brand}
+    # Each source's weekly counts from its first week with data: a dry spell is judged on those.
     weekly = {item["source"]: item["trend"] for item in volume["by_source"]}
+    for source_id, first in first_weeks.items():
+        if names.get(source_id) in weekly:
+            weekly[names[source_id]] = weekly[names[source_id]][first:]
     sources = _source_health(states, configured, weekly, utc_naive(now))
     return {
         "brand": brand,

@@ -72,23 +72,26 @@ def volume_by_bucket(session: Session, brand: str, edges: Sequence[datetime]) ->
 @dataclass(frozen=True)
 class ThemeRow:
     bucket: int
+    source_id: int
     theme: str
     count: int
     negative: int
 
 
 def themes_by_bucket(session: Session, brand: str, edges: Sequence[datetime]) -> list[ThemeRow]:
-    """Mentions of `brand` per bucket and theme, and how many of those are negative."""
+    """Mentions of `brand` per bucket, source and theme, and how many of those are negative."""
     bucket = _bucket(MentionRow.published_at, edges).label("bucket")
     query = (
-        select(bucket, MentionTheme.theme, func.count(), func.sum(_is_negative()))
+        select(bucket, MentionRow.source_id, MentionTheme.theme, func.count(),
+               func.sum(_is_negative()))
         .select_from(MentionRow)
         .join(MentionTheme, MentionTheme.mention_id == MentionRow.id)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
         .where(*_brand_between(brand, edges))
-        .group_by(bucket, MentionTheme.theme)
+        .group_by(bucket, MentionRow.source_id, MentionTheme.theme)
     )
-    return [ThemeRow(int(b), theme, n, int(neg or 0)) for b, theme, n, neg in session.execute(query)]
+    return [ThemeRow(int(b), source, theme, n, int(neg or 0))
+            for b, source, theme, n, neg in session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,13 @@ def hourly_counts(session: Session, brand: str, start: datetime, end: datetime) 
     for number, theme, count in themed:
         result.themes.setdefault(theme, {})[int(number)] = count
     return result
+
+
+def first_published_by_source(session: Session, brand: str) -> dict[int, datetime]:
+    """When each source's mentions of `brand` begin: before that, a source knows nothing."""
+    query = (select(MentionRow.source_id, func.min(MentionRow.published_at))
+             .where(MentionRow.brand == brand).group_by(MentionRow.source_id))
+    return {source: first for source, first in session.execute(query)}
 
 
 def first_published_at(session: Session, brand: str) -> datetime | None:
