@@ -98,7 +98,10 @@ def digest(app: AppContext, brand: str | None, week: str | None, out: Path | Non
                 click.echo(f"error: {name} {report.period_label} not sent: {exc}", err=True)
                 failed = True
                 continue
-            click.echo(f"  sent to {', '.join(config.digest.recipients) or '(dry run)'}")
+            if isinstance(notifier, DryRunNotifier):
+                click.echo(f"  written to {notifier.written[-1]} (not sent)")
+            else:
+                click.echo(f"  sent to {', '.join(config.digest.recipients)}")
     if failed:
         sys.exit(1)
 
