@@ -15,21 +15,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reports import charts
+from reports.digest_settings import DigestSettings, SourceSettings
 from reports.mail import InlineImage, Message
-from reports.notify import Notifier, email_notifier
+from reports.notify import Notifier
 from reports.periods import Week, last_full_week, week_edges
+from reports.quotes import pick_quotes
 from reports.render import render
-from reports.safety import excerpt, near_duplicate, safe_url
+from reports.safety import excerpt
 from storage import reports as queries
 from storage.db import Database
 from storage.mentions import as_utc, utc_naive
-
-if TYPE_CHECKING:  # reports take the config as plain typed objects; only the types
-    from repwatch.config import Config, SourceConfig
 
 SENTIMENTS = ("negative", "neutral", "positive")
 QUOTES_PER_THEME = 3
@@ -59,10 +58,6 @@ class DigestReport:
     @property
     def period(self) -> str:
         return self.period_label
-
-
-def enabled_themes(config: Config) -> list[str]:
-    return [*config.themes.enabled_defaults, *(theme.name for theme in config.themes.custom)]
 
 
 def slug(name: str) -> str:
@@ -140,31 +135,6 @@ def _volume(rows: Sequence[queries.VolumeRow], weeks: int, names: dict[int, str]
     }
 
 
-def _quote(example: queries.Example, zone: ZoneInfo) -> dict[str, Any]:
-    text = example.text if not example.title else f"{example.title}: {example.text}"
-    return {
-        "text": excerpt(text),
-        "author": excerpt(example.author or "anonymous", 80),
-        "source": example.source,
-        "published_at": _iso(example.published_at),
-        "date": as_utc(example.published_at).astimezone(zone).date().isoformat(),
-        "url": safe_url(example.url),
-        "score": round(example.score, 3),
-    }
-
-
-def pick_quotes(examples: Sequence[queries.Example], limit: int, zone: ZoneInfo) -> list[dict[str, Any]]:
-    """The highest-scoring examples, skipping any that nearly repeat one already picked."""
-    picked: list[queries.Example] = []
-    for example in sorted(examples, key=lambda e: -e.score):
-        if any(near_duplicate(example.text, chosen.text) for chosen in picked):
-            continue
-        picked.append(example)
-        if len(picked) == limit:
-            break
-    return [_quote(example, zone) for example in picked]
-
-
 def _first_weeks(first_published: Mapping[int, datetime], edges: Sequence[datetime]) -> dict[int, int]:
     """Each source's first week (bucket index) with data: earlier weeks are unknown, not zero."""
     return {source: bisect_right(edges[1:], first) for source, first in first_published.items()}
@@ -237,7 +207,7 @@ def _rising_and_new(themes: Sequence[dict[str, Any]]) -> tuple[list[dict[str, An
 
 def _source_health(
     states: Sequence[queries.SourceState],
-    configured: dict[str, SourceConfig],
+    configured: dict[str, SourceSettings],
     weekly: dict[str, list[int]],
     now: datetime,
 ) -> list[dict[str, Any]]:
@@ -285,14 +255,17 @@ def _ago(span: timedelta) -> str:
 
 
 def build_data(
-    database: Database, config: Config, brand: str, week: Week, now: datetime
+    database: Database, settings: DigestSettings, brand: str, week: Week, now: datetime
 ) -> dict[str, Any]:
-    """The digest view model for `brand` and `week`, as plain JSON-ready values."""
-    zone = ZoneInfo(config.digest.timezone)
-    count = config.digest.trend_weeks
+    """The digest view model for `brand` and `week`, as plain JSON-ready values.
+
+    A new section is one more key here and one block in each template.
+    """
+    zone = ZoneInfo(settings.timezone)
+    count = settings.trend_weeks
     weeks, edges = week_edges(week, count, zone)
     start, end = edges[-2], edges[-1]
-    themes = enabled_themes(config)
+    themes = settings.themes
     with database.session() as session:
         names = queries.source_names(session)
         volume_rows = queries.volume_by_bucket(session, brand, edges)
@@ -309,7 +282,7 @@ def build_data(
     theme_items = _themes(theme_rows, themes, first_weeks, count,
                           volume["sentiment"]["negative"]["count"], quotes)
     rising, new = _rising_and_new(theme_items)
-    configured = {s.name: s for s in config.sources if s.brand == brand}
+    configured = {s.name: s for s in settings.sources if s.brand == brand}
     # Each source's weekly counts from its first week with data: a dry spell is judged on those.
     weekly = {item["source"]: item["trend"] for item in volume["by_source"]}
     for source_id, first in first_weeks.items():
@@ -322,7 +295,7 @@ def build_data(
             "label": week.label,
             "start": as_utc(start).isoformat(),
             "end": as_utc(end).isoformat(),
-            "timezone": config.digest.timezone,
+            "timezone": settings.timezone,
             "first_day": week.monday.isoformat(),
             "last_day": (week.monday + timedelta(days=6)).isoformat(),
         },
@@ -360,13 +333,27 @@ def content_id(chart: str, data: dict[str, Any]) -> str:
     return f"{chart}.{data['period']['label']}.{slug(data['brand'])}@repwatch"
 
 
-def render_digest(data: dict[str, Any], image_src: dict[str, str]) -> tuple[str, str, str]:
-    """HTML (images from `image_src`), plain text and Markdown for a view model."""
-    context = {"d": data, "img": image_src}
-    return (
-        render("html", "digest.html.j2", **context),
-        render("text", "digest.txt.j2", **context),
-        render("markdown", "digest.md.j2", **context),
+@dataclass(frozen=True)
+class Renderings:
+    """A digest rendered once: HTML for email (charts by Content-ID) and for the archive page
+    (charts by file name), plain text and Markdown."""
+
+    email_html: str
+    page_html: str
+    text: str
+    markdown: str
+
+
+def render_digest(data: dict[str, Any], charts_by_name: Mapping[str, str]) -> Renderings:
+    """Every format of a view model; `charts_by_name` maps chart names to Content-IDs."""
+    context = {"d": data}
+    return Renderings(
+        email_html=render("html", "digest.html.j2", **context,
+                          img={name: f"cid:{cid}" for name, cid in charts_by_name.items()}),
+        page_html=render("html", "digest.html.j2", **context,
+                         img={name: f"{name}.png" for name in charts_by_name}),
+        text=render("text", "digest.txt.j2", **context),
+        markdown=render("markdown", "digest.md.j2", **context),
     )
 
 
@@ -375,22 +362,22 @@ def render_digest(data: dict[str, Any], image_src: dict[str, str]) -> tuple[str,
 
 def build_digest(
     database: Database,
-    config: Config,
+    settings: DigestSettings,
     brand: str,
     week: Week | None,
     now: datetime,
     out_dir: Path | None = None,
 ) -> DigestReport:
     """Build, store and archive the digest of `brand` for `week` (default: last full week)."""
-    if brand not in {b.name for b in config.brands}:
+    if brand not in settings.brands:
         raise ValueError(f"{brand!r} is not a brand in the config")
-    zone = ZoneInfo(config.digest.timezone)
+    zone = ZoneInfo(settings.timezone)
     week = week or last_full_week(as_utc(now), zone)
-    data = build_data(database, config, brand, week, now)
+    data = build_data(database, settings, brand, week, now)
     images = chart_images(data)
     cids = {name: content_id(name, data) for name in images}
-    html, text, markdown = render_digest(data, {name: f"cid:{cid}" for name, cid in cids.items()})
-    out_dir = Path(out_dir or config.digest.output_dir)
+    rendered = render_digest(data, cids)
+    out_dir = Path(out_dir or settings.output_dir)
     folder = (out_dir / slug(brand) / week.label).resolve()
     with database.session() as session:
         stored = queries.save_digest(session, {
@@ -400,36 +387,32 @@ def build_digest(
             "period_end": week.end_utc(zone),
             "created_at": utc_naive(now),
             "data": data,
-            "html": html,
-            "text": text,
-            "markdown": markdown,
+            "html": rendered.email_html,
+            "text": rendered.text,
+            "markdown": rendered.markdown,
             "charts": {cids[name]: base64.b64encode(png).decode() for name, png in images.items()},
             "archive_path": str(folder / "index.html"),
         })
         digest_id = stored.id
-    report = DigestReport(digest_id, brand, week.label, data, html, text, markdown,
-                          {cids[name]: png for name, png in images.items()}, folder / "index.html")
-    write_archive(database, report, images, out_dir)
-    return report
+    write_archive(folder, data, rendered, images)
+    write_index(database, out_dir)
+    return DigestReport(digest_id, brand, week.label, data, rendered.email_html, rendered.text,
+                        rendered.markdown, {cids[name]: png for name, png in images.items()},
+                        folder / "index.html")
 
 
 def write_archive(
-    database: Database, report: DigestReport, images: dict[str, bytes], out_dir: Path
+    folder: Path, data: dict[str, Any], rendered: Renderings, images: Mapping[str, bytes]
 ) -> None:
-    """Write the digest's files under out_dir/<brand>/<week>/ and refresh out_dir/index.html."""
-    assert report.archive_path is not None
-    folder = report.archive_path.parent
+    """Write a digest's files (page, charts, text, Markdown, JSON) into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, png in images.items():
         (folder / f"{name}.png").write_bytes(png)
-    html, text, markdown = render_digest(report.data, {name: f"{name}.png" for name in images})
-    (folder / "index.html").write_text(html, encoding="utf-8")
-    (folder / "digest.txt").write_text(text, encoding="utf-8")
-    (folder / "digest.md").write_text(markdown, encoding="utf-8")
-    (folder / "digest.json").write_text(
-        json.dumps(report.data, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
-    write_index(database, out_dir)
+    (folder / "index.html").write_text(rendered.page_html, encoding="utf-8")
+    (folder / "digest.txt").write_text(rendered.text, encoding="utf-8")
+    (folder / "digest.md").write_text(rendered.markdown, encoding="utf-8")
+    (folder / "digest.json").write_text(json.dumps(data, indent=2, ensure_ascii=False),
+                                        encoding="utf-8")
 
 
 def write_index(database: Database, out_dir: Path) -> Path:
@@ -480,43 +463,23 @@ def digest_message(report: DigestReport, recipients: Sequence[str]) -> Message:
                    recipients=tuple(recipients))
 
 
-def deliver_digest(
+def send_digest(
     database: Database,
-    config: Config,
-    digest_id: int,
+    report: DigestReport,
+    recipients: Sequence[str],
     notifier: Notifier,
     now: datetime,
     *,
     resend: bool = False,
 ) -> bool:
-    """Send a stored digest to digest.recipients; False if it was already sent (and not resend).
+    """Send a built digest to `recipients`; False if it was already sent (and not `resend`).
 
     A failed delivery raises DeliveryError and leaves the digest unsent, to be tried again.
     """
-    report = load_digest(database, digest_id)
     with database.session() as session:
-        stored = queries.get_digest(session, digest_id)
-        if stored is not None and stored.sent_at is not None and not resend:
+        if queries.digest_sent_at(session, report.id) is not None and not resend:
             return False
-    notifier.send(digest_message(report, config.digest.recipients), now)
+    notifier.send(digest_message(report, recipients), now)
     with database.session() as session:
-        queries.mark_digest_sent(session, digest_id, utc_naive(now))
+        queries.mark_digest_sent(session, report.id, utc_naive(now))
     return True
-
-
-def send_digest(
-    database: Database,
-    config: Config,
-    report: DigestReport,
-    now: datetime,
-    *,
-    env: Mapping[str, str] | None = None,
-    notifier: Notifier | None = None,
-    resend: bool = False,
-) -> bool:
-    """Email a built digest to digest.recipients over the configured SMTP server (or `notifier`).
-
-    Raises NotConfigured without an smtp section, DeliveryError when sending fails.
-    """
-    return deliver_digest(database, config, report.id, notifier or email_notifier(config, env),
-                          now, resend=resend)

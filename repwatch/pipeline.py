@@ -98,14 +98,17 @@ class Pipeline:
 
     def weekly_digest(self, send: bool = True) -> list[Any]:
         from reports.digest import build_digest, send_digest
+        from reports.notify import email_notifier
 
+        settings = self.config.digest_settings()
         reports = []
-        for brand in self.config.brands:
-            with log_context(brand=brand.name):
-                report = build_digest(self.database, self.config, brand.name, None, self.clock(),
+        for brand in settings.brands:
+            with log_context(brand=brand):
+                report = build_digest(self.database, settings, brand, None, self.clock(),
                                       out_dir=self.digest_dir)
                 log.info("digest %s written to %s", report.period_label, report.archive_path)
-                if send and self.config.digest.recipients:
-                    send_digest(self.database, self.config, report, self.clock(), env=self.env)
+                if send and settings.recipients:
+                    send_digest(self.database, report, settings.recipients,
+                                email_notifier(self.config, self.env), self.clock())
                 reports.append(report)
         return reports

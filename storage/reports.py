@@ -321,6 +321,10 @@ def get_digest(session: Session, digest_id: int) -> Digest | None:
     return session.get(Digest, digest_id)
 
 
+def digest_sent_at(session: Session, digest_id: int) -> datetime | None:
+    return session.scalar(select(Digest.sent_at).where(Digest.id == digest_id))
+
+
 def all_digests(session: Session) -> list[Digest]:
     return list(session.scalars(select(Digest).order_by(Digest.period_start.desc(), Digest.brand)))
 

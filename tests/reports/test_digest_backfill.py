@@ -57,7 +57,7 @@ def seed_backfill(seed: Seeder) -> None:
 
 
 def digest(database: Database, tmp_path: Path, week: Week = W47) -> DigestReport:
-    return build_digest(database, make_config(), "Acme", week, NOW, tmp_path)
+    return build_digest(database, make_config().digest_settings(), "Acme", week, NOW, tmp_path)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def page(sqlite_database: Database, tmp_path: Path) -> DigestReport:
     seed.mention("appstore", NOW.replace(day=18), f"Still waiting, see {LONG_WORD} for the ticket",
                  sentiment="negative", themes={"slow_response": 0.99}, author="a" * 80)
     seed.flush()
-    return build_digest(sqlite_database, new_york_config(), "Acme", W47, NOW, tmp_path / "archive")
+    return build_digest(sqlite_database, new_york_config().digest_settings(), "Acme", W47, NOW, tmp_path / "archive")
 
 
 def show(browser: webdriver.Chrome, path: Path, width: int, screenshot: Path) -> dict[str, int]:

@@ -58,7 +58,7 @@ def hostile(sqlite_database: Database, tmp_path: Path) -> DigestReport:
                      themes={"slow_response": (0.9 if url.startswith("https") else 0.8) - index / 100},
                      author=HOSTILE_AUTHOR, url=url)
     seed.flush()
-    return build_digest(sqlite_database, make_config(), "Acme", Week(2026, 47),
+    return build_digest(sqlite_database, make_config().digest_settings(), "Acme", Week(2026, 47),
                         datetime(2026, 11, 24, tzinfo=UTC), tmp_path)
 
 
@@ -158,7 +158,7 @@ def test_markdown_shows_review_text_exactly_as_written(sqlite_database: Database
     config = make_config("themes:\n  custom:\n" + "".join(
         f"    - {{name: theme_{index}, description: a made-up theme for this test,"
         f" examples: [one, two, three, four, five]}}\n" for index in range(len(WRITTEN))))
-    report = build_digest(sqlite_database, config, "Acme", Week(2026, 47),
+    report = build_digest(sqlite_database, config.digest_settings(), "Acme", Week(2026, 47),
                           datetime(2026, 11, 24, tzinfo=UTC), tmp_path)
     html = render_markdown(report.markdown)
     assert sorted(quote_texts(html)[-len(WRITTEN):]) == sorted(WRITTEN)
@@ -180,7 +180,7 @@ def test_bidi_controls_reach_no_digest_format(sqlite_database: Database, tmp_pat
                  themes={"slow_response": 0.9}, author=f"eve{BIDI}",
                  url="https://ok.example/\u202eabc")
     seed.flush()
-    report = build_digest(sqlite_database, make_config(), "Acme", Week(2026, 47),
+    report = build_digest(sqlite_database, make_config().digest_settings(), "Acme", Week(2026, 47),
                           datetime(2026, 11, 24, tzinfo=UTC), tmp_path)
     assert "refund gnp.exe never came" in report.text
     archive = report.archive_path or Path()
