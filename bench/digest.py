@@ -146,7 +146,8 @@ def timed_digest(database: Database, out: Path) -> list[float]:
         times.append(time.perf_counter() - started)
     total = report.data["volume"]["total"]["current"]
     print(f"    digest of {total:,} mentions this week, "
-          f"{len(report.data['themes'])} themes, {len(report.html):,} bytes of HTML")
+          f"{len(report.data['themes'])} themes, {len(report.html):,} bytes of HTML, "
+          f"{len(report.charts)} charts of {sum(map(len, report.charts.values())):,} bytes")
     return times
 
 
