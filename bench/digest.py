@@ -142,11 +142,12 @@ def timed_digest(database: Database, out: Path) -> list[float]:
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        report = build_digest(database, config(), BRAND, WEEK, NOW, out)
+        report = build_digest(database, config().digest_settings(), BRAND, WEEK, NOW, out)
         times.append(time.perf_counter() - started)
     total = report.data["volume"]["total"]["current"]
     print(f"    digest of {total:,} mentions this week, "
-          f"{len(report.data['themes'])} themes, {len(report.html):,} bytes of HTML")
+          f"{len(report.data['themes'])} themes, {len(report.html):,} bytes of HTML, "
+          f"{len(report.charts)} charts of {sum(map(len, report.charts.values())):,} bytes")
     return times
 
 

@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from reports.digest import enabled_themes, pick_quotes
 from reports.mail import Message
 from reports.notify import DeliveryError, Notifier
+from reports.quotes import enabled_themes, pick_quotes
 from reports.render import render, theme_label
 from reports.spikes import FACTOR_DAYS, GUARD_DAYS, Seasons, Verdict, detect, detect_share
 from storage import reports as queries

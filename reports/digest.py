@@ -9,27 +9,27 @@ from __future__ import annotations
 import base64
 import json
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reports import charts
+from reports.digest_settings import DigestSettings, SourceSettings
 from reports.mail import InlineImage, Message
-from reports.notify import Notifier, email_notifier
+from reports.notify import Notifier
 from reports.periods import Week, last_full_week, week_edges
+from reports.quotes import pick_quotes
 from reports.render import render
-from reports.safety import excerpt, near_duplicate, safe_url
+from reports.safety import excerpt
 from storage import emerging as emerging_queries
 from storage import reports as queries
 from storage.db import Database
 from storage.mentions import as_utc, utc_naive
-
-if TYPE_CHECKING:  # reports take the config as plain typed objects; only the types
-    from repwatch.config import Config, SourceConfig
 
 SENTIMENTS = ("negative", "neutral", "positive")
 QUOTES_PER_THEME = 3
@@ -60,10 +60,6 @@ class DigestReport:
     @property
     def period(self) -> str:
         return self.period_label
-
-
-def enabled_themes(config: Config) -> list[str]:
-    return [*config.themes.enabled_defaults, *(theme.name for theme in config.themes.custom)]
 
 
 def slug(name: str) -> str:
@@ -141,86 +137,79 @@ def _volume(rows: Sequence[queries.VolumeRow], weeks: int, names: dict[int, str]
     }
 
 
-def _quote(example: queries.Example, zone: ZoneInfo) -> dict[str, Any]:
-    text = example.text if not example.title else f"{example.title}: {example.text}"
-    return {
-        "text": excerpt(text),
-        "author": excerpt(example.author or "anonymous", 80),
-        "source": example.source,
-        "published_at": _iso(example.published_at),
-        "date": as_utc(example.published_at).astimezone(zone).date().isoformat(),
-        "url": safe_url(example.url),
-        "score": round(example.score, 3),
-    }
+def _first_weeks(first_published: Mapping[int, datetime], edges: Sequence[datetime]) -> dict[int, int]:
+    """Each source's first week (bucket index) with data: earlier weeks are unknown, not zero."""
+    return {source: bisect_right(edges[1:], first) for source, first in first_published.items()}
 
 
-def pick_quotes(examples: Sequence[queries.Example], limit: int, zone: ZoneInfo) -> list[dict[str, Any]]:
-    """The highest-scoring examples, skipping any that nearly repeat one already picked."""
-    picked: list[queries.Example] = []
-    for example in sorted(examples, key=lambda e: -e.score):
-        if any(near_duplicate(example.text, chosen.text) for chosen in picked):
-            continue
-        picked.append(example)
-        if len(picked) == limit:
-            break
-    return [_quote(example, zone) for example in picked]
+def _baseline(per_source: Mapping[int, Sequence[int]], first_weeks: Mapping[int, int],
+              weeks: int) -> float | None:
+    """A theme's usual weekly count before the reported week: per source, the mean over the weeks
+    that source was collecting, summed; None when no source was collecting before this week."""
+    means = [
+        sum(earlier) / len(earlier)
+        for source, first in first_weeks.items()
+        if (earlier := list(per_source.get(source, [0] * weeks))[first : weeks - 1])
+    ]
+    return sum(means) if means else None
 
 
 def _themes(
     rows: Sequence[queries.ThemeRow],
     themes: Sequence[str],
+    first_weeks: Mapping[int, int],
     weeks: int,
     negative_now: int,
     quotes: dict[str, list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
     counts = {theme: [0] * weeks for theme in themes}
     negatives = {theme: [0] * weeks for theme in themes}
+    by_source: dict[str, dict[int, list[int]]] = {theme: {} for theme in themes}
     for row in rows:
         if row.theme in counts:
             counts[row.theme][row.bucket] += row.count
             negatives[row.theme][row.bucket] += row.negative
+            by_source[row.theme].setdefault(row.source_id, [0] * weeks)[row.bucket] += row.count
     ranked = []
     for theme in themes:
         trend = counts[theme]
         if trend[-1] == 0 and trend[-2] == 0:
             continue
+        baseline = _baseline(by_source[theme], first_weeks, weeks)
         ranked.append({
             "theme": theme,
             **_change(trend[-1], trend[-2]),
             "negative": negatives[theme][-1],
             "negative_share": _share(negatives[theme][-1], negative_now),
             "trend": trend,
+            "baseline": None if baseline is None else round(baseline, 1),
             "quotes": quotes.get(theme, []),
             "chart": f"theme-{theme}",
         })
     return sorted(ranked, key=lambda item: (-item["current"], item["theme"]))
 
 
-def _rising_and_new(
-    themes: Sequence[dict[str, Any]], had_history: bool
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _rising_and_new(themes: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Themes well above their baseline, and themes never seen while any source was collecting."""
     rising, new = [], []
     for item in themes:
-        earlier = item["trend"][:-1]
-        current = item["current"]
-        if current == 0:
+        current, baseline = item["current"], item["baseline"]
+        if current == 0 or baseline is None:
             continue
-        if not any(earlier):
-            if had_history:
-                new.append({"theme": item["theme"], "count": current})
+        if baseline == 0:
+            new.append({"theme": item["theme"], "count": current})
             continue
-        baseline = sum(earlier) / len(earlier)
         ratio = (current + 1) / (baseline + 1)
         if current >= RISING_MIN_COUNT and ratio >= RISING_MIN_RATIO:
             rising.append({"theme": item["theme"], "count": current,
-                           "baseline": round(baseline, 1), "ratio": round(ratio, 2)})
+                           "baseline": baseline, "ratio": round(ratio, 2)})
     rising.sort(key=lambda item: (-item["ratio"], item["theme"]))
     return rising[:5], new
 
 
 def _source_health(
     states: Sequence[queries.SourceState],
-    configured: dict[str, SourceConfig],
+    configured: dict[str, SourceSettings],
     weekly: dict[str, list[int]],
     now: datetime,
 ) -> list[dict[str, Any]]:
@@ -255,9 +244,9 @@ def _source_health(
             "problems": problems,
             "last_success_at": _iso(last_success),
             "last_attempt_at": _iso(state.last_attempt_at if state else None),
-            "collected": state.collected if state else 0,
             "errors": state.consecutive_failures if state else 0,
             "published": trend[-1] if trend else 0,
+            "fetched": state.fetched if state else 0,
         })
     return sorted(report, key=lambda item: (item["status"] != "problem", item["source"]))
 
@@ -268,14 +257,17 @@ def _ago(span: timedelta) -> str:
 
 
 def build_data(
-    database: Database, config: Config, brand: str, week: Week, now: datetime
+    database: Database, settings: DigestSettings, brand: str, week: Week, now: datetime
 ) -> dict[str, Any]:
-    """The digest view model for `brand` and `week`, as plain JSON-ready values."""
-    zone = ZoneInfo(config.digest.timezone)
-    count = config.digest.trend_weeks
+    """The digest view model for `brand` and `week`, as plain JSON-ready values.
+
+    A new section is one more key here and one block in each template.
+    """
+    zone = ZoneInfo(settings.timezone)
+    count = settings.trend_weeks
     weeks, edges = week_edges(week, count, zone)
     start, end = edges[-2], edges[-1]
-    themes = enabled_themes(config)
+    themes = settings.themes
     with database.session() as session:
         names = queries.source_names(session)
         volume_rows = queries.volume_by_bucket(session, brand, edges)
@@ -285,16 +277,21 @@ def build_data(
         states = queries.source_states(session, brand, start, end)
         emerging = [{"id": row.id, **row.data} for row in
                     emerging_queries.clusters_of(session, brand, week.label) if row.data["emerging"]]
+        first_weeks = _first_weeks(queries.first_published_by_source(session, brand), edges)
     volume = _volume(volume_rows, count, names)
     by_theme: dict[str, list[queries.Example]] = defaultdict(list)
     for example in examples:
         by_theme[example.key].append(example)
     quotes = {theme: pick_quotes(items, QUOTES_PER_THEME, zone) for theme, items in by_theme.items()}
-    theme_items = _themes(theme_rows, themes, count, volume["sentiment"]["negative"]["count"], quotes)
-    had_history = any(week_total["total"] for week_total in volume["trend"][:-1])
-    rising, new = _rising_and_new(theme_items, had_history)
-    configured = {s.name: s for s in config.sources if s.brand == brand}
+    theme_items = _themes(theme_rows, themes, first_weeks, count,
+                          volume["sentiment"]["negative"]["count"], quotes)
+    rising, new = _rising_and_new(theme_items)
+    configured = {s.name: s for s in settings.sources if s.brand == brand}
+    # Each source's weekly counts from its first week with data: a dry spell is judged on those.
     weekly = {item["source"]: item["trend"] for item in volume["by_source"]}
+    for source_id, first in first_weeks.items():
+        if names.get(source_id) in weekly:
+            weekly[names[source_id]] = weekly[names[source_id]][first:]
     sources = _source_health(states, configured, weekly, utc_naive(now))
     return {
         "brand": brand,
@@ -302,7 +299,7 @@ def build_data(
             "label": week.label,
             "start": as_utc(start).isoformat(),
             "end": as_utc(end).isoformat(),
-            "timezone": config.digest.timezone,
+            "timezone": settings.timezone,
             "first_day": week.monday.isoformat(),
             "last_day": (week.monday + timedelta(days=6)).isoformat(),
         },
@@ -324,16 +321,15 @@ def build_data(
 
 
 def chart_images(data: dict[str, Any]) -> dict[str, bytes]:
-    """PNG per chart name: the volume trend by sentiment and one sparkline per theme."""
-    stacks = [[week["negative"], week["neutral"], week["positive"], week["untagged"]]
-              for week in data["volume"]["trend"]]
-    images = {
-        data["charts"]["volume"]: charts.stacked_bars(
-            stacks, [charts.NEGATIVE, charts.NEUTRAL, charts.POSITIVE, charts.AXIS]
-        )
-    }
+    """PNG per chart name: the volume trend by sentiment and one bar chart per theme."""
+    trend = data["volume"]["trend"]
+    series = {name: [week[name] for week in trend] for name in SENTIMENTS}
+    untagged = [week["untagged"] for week in trend]
+    if any(untagged):
+        series["not tagged"] = untagged
+    images = {data["charts"]["volume"]: charts.volume_chart(data["weeks"], series)}
     for item in data["themes"]:
-        images[item["chart"]] = charts.sparkline(item["trend"])
+        images[item["chart"]] = charts.theme_chart(data["weeks"], item["trend"])
     return images
 
 
@@ -342,13 +338,27 @@ def content_id(chart: str, data: dict[str, Any]) -> str:
     return f"{chart}.{data['period']['label']}.{slug(data['brand'])}@repwatch"
 
 
-def render_digest(data: dict[str, Any], image_src: dict[str, str]) -> tuple[str, str, str]:
-    """HTML (images from `image_src`), plain text and Markdown for a view model."""
-    context = {"d": data, "img": image_src}
-    return (
-        render("html", "digest.html.j2", **context),
-        render("text", "digest.txt.j2", **context),
-        render("markdown", "digest.md.j2", **context),
+@dataclass(frozen=True)
+class Renderings:
+    """A digest rendered once: HTML for email (charts by Content-ID) and for the archive page
+    (charts by file name), plain text and Markdown."""
+
+    email_html: str
+    page_html: str
+    text: str
+    markdown: str
+
+
+def render_digest(data: dict[str, Any], charts_by_name: Mapping[str, str]) -> Renderings:
+    """Every format of a view model; `charts_by_name` maps chart names to Content-IDs."""
+    context = {"d": data}
+    return Renderings(
+        email_html=render("html", "digest.html.j2", **context,
+                          img={name: f"cid:{cid}" for name, cid in charts_by_name.items()}),
+        page_html=render("html", "digest.html.j2", **context,
+                         img={name: f"{name}.png" for name in charts_by_name}),
+        text=render("text", "digest.txt.j2", **context),
+        markdown=render("markdown", "digest.md.j2", **context),
     )
 
 
@@ -357,22 +367,22 @@ def render_digest(data: dict[str, Any], image_src: dict[str, str]) -> tuple[str,
 
 def build_digest(
     database: Database,
-    config: Config,
+    settings: DigestSettings,
     brand: str,
     week: Week | None,
     now: datetime,
     out_dir: Path | None = None,
 ) -> DigestReport:
     """Build, store and archive the digest of `brand` for `week` (default: last full week)."""
-    if brand not in {b.name for b in config.brands}:
+    if brand not in settings.brands:
         raise ValueError(f"{brand!r} is not a brand in the config")
-    zone = ZoneInfo(config.digest.timezone)
+    zone = ZoneInfo(settings.timezone)
     week = week or last_full_week(as_utc(now), zone)
-    data = build_data(database, config, brand, week, now)
+    data = build_data(database, settings, brand, week, now)
     images = chart_images(data)
     cids = {name: content_id(name, data) for name in images}
-    html, text, markdown = render_digest(data, {name: f"cid:{cid}" for name, cid in cids.items()})
-    out_dir = Path(out_dir or config.digest.output_dir)
+    rendered = render_digest(data, cids)
+    out_dir = Path(out_dir or settings.output_dir)
     folder = (out_dir / slug(brand) / week.label).resolve()
     with database.session() as session:
         stored = queries.save_digest(session, {
@@ -382,36 +392,32 @@ def build_digest(
             "period_end": week.end_utc(zone),
             "created_at": utc_naive(now),
             "data": data,
-            "html": html,
-            "text": text,
-            "markdown": markdown,
+            "html": rendered.email_html,
+            "text": rendered.text,
+            "markdown": rendered.markdown,
             "charts": {cids[name]: base64.b64encode(png).decode() for name, png in images.items()},
             "archive_path": str(folder / "index.html"),
         })
         digest_id = stored.id
-    report = DigestReport(digest_id, brand, week.label, data, html, text, markdown,
-                          {cids[name]: png for name, png in images.items()}, folder / "index.html")
-    write_archive(database, report, images, out_dir)
-    return report
+    write_archive(folder, data, rendered, images)
+    write_index(database, out_dir)
+    return DigestReport(digest_id, brand, week.label, data, rendered.email_html, rendered.text,
+                        rendered.markdown, {cids[name]: png for name, png in images.items()},
+                        folder / "index.html")
 
 
 def write_archive(
-    database: Database, report: DigestReport, images: dict[str, bytes], out_dir: Path
+    folder: Path, data: dict[str, Any], rendered: Renderings, images: Mapping[str, bytes]
 ) -> None:
-    """Write the digest's files under out_dir/<brand>/<week>/ and refresh out_dir/index.html."""
-    assert report.archive_path is not None
-    folder = report.archive_path.parent
+    """Write a digest's files (page, charts, text, Markdown, JSON) into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, png in images.items():
         (folder / f"{name}.png").write_bytes(png)
-    html, text, markdown = render_digest(report.data, {name: f"{name}.png" for name in images})
-    (folder / "index.html").write_text(html, encoding="utf-8")
-    (folder / "digest.txt").write_text(text, encoding="utf-8")
-    (folder / "digest.md").write_text(markdown, encoding="utf-8")
-    (folder / "digest.json").write_text(
-        json.dumps(report.data, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
-    write_index(database, out_dir)
+    (folder / "index.html").write_text(rendered.page_html, encoding="utf-8")
+    (folder / "digest.txt").write_text(rendered.text, encoding="utf-8")
+    (folder / "digest.md").write_text(rendered.markdown, encoding="utf-8")
+    (folder / "digest.json").write_text(json.dumps(data, indent=2, ensure_ascii=False),
+                                        encoding="utf-8")
 
 
 def write_index(database: Database, out_dir: Path) -> Path:
@@ -462,43 +468,23 @@ def digest_message(report: DigestReport, recipients: Sequence[str]) -> Message:
                    recipients=tuple(recipients))
 
 
-def deliver_digest(
+def send_digest(
     database: Database,
-    config: Config,
-    digest_id: int,
+    report: DigestReport,
+    recipients: Sequence[str],
     notifier: Notifier,
     now: datetime,
     *,
     resend: bool = False,
 ) -> bool:
-    """Send a stored digest to digest.recipients; False if it was already sent (and not resend).
+    """Send a built digest to `recipients`; False if it was already sent (and not `resend`).
 
     A failed delivery raises DeliveryError and leaves the digest unsent, to be tried again.
     """
-    report = load_digest(database, digest_id)
     with database.session() as session:
-        stored = queries.get_digest(session, digest_id)
-        if stored is not None and stored.sent_at is not None and not resend:
+        if queries.digest_sent_at(session, report.id) is not None and not resend:
             return False
-    notifier.send(digest_message(report, config.digest.recipients), now)
+    notifier.send(digest_message(report, recipients), now)
     with database.session() as session:
-        queries.mark_digest_sent(session, digest_id, utc_naive(now))
+        queries.mark_digest_sent(session, report.id, utc_naive(now))
     return True
-
-
-def send_digest(
-    database: Database,
-    config: Config,
-    report: DigestReport,
-    now: datetime,
-    *,
-    env: Mapping[str, str] | None = None,
-    notifier: Notifier | None = None,
-    resend: bool = False,
-) -> bool:
-    """Email a built digest to digest.recipients over the configured SMTP server (or `notifier`).
-
-    Raises NotConfigured without an smtp section, DeliveryError when sending fails.
-    """
-    return deliver_digest(database, config, report.id, notifier or email_notifier(config, env),
-                          now, resend=resend)

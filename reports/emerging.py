@@ -32,8 +32,9 @@ MERGE_DISTANCE = 0.6
 # it runs on a fixed sample and the rest join the group whose centre they are nearest to.
 MAX_CLUSTERED = 4000
 # A group must be at least this large, and this share of the week's negative mentions, to be
-# reported: fewer people than that is an anecdote, not something a brand team can act on.
-MIN_SIZE = 8
+# reported: fewer people than that is an anecdote, not something a brand team can act on (and
+# at 8 the demo's ordinary weeks already threw up chance groups of loosely related gripes).
+MIN_SIZE = 10
 MIN_SHARE = 0.01
 # A previous mention "says the same" when it is at least as close to the group's centre as the
 # closest 80% of the group's own mentions are.

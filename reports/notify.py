@@ -136,6 +136,7 @@ class DryRunNotifier:
         self.directory = directory
         self.sender = sender
         self.sent: list[Message] = []
+        self.written: list[Path] = []
 
     def send(self, message: Message, now: datetime) -> None:
         self.sent.append(message)
@@ -143,6 +144,7 @@ class DryRunNotifier:
             self.directory.mkdir(parents=True, exist_ok=True)
             name = f"{now:%Y%m%dT%H%M%S}-{len(self.sent):03d}.eml"
             (self.directory / name).write_bytes(bytes(to_mime(message, self.sender, now)))
+            self.written.append(self.directory / name)
 
 
 def email_notifier(

@@ -1,10 +1,12 @@
-"""Jinja2 environments: HTML autoescaped, Markdown escaped for Markdown and HTML, text as is.
+"""Jinja2 environments, one per output format, each escaping for its own format.
 
-Stored review text, author names and URLs are untrusted. HTML output relies on autoescaping plus
-`safe_url` for every href; no stored value is ever placed inside a style attribute. Markdown
-renderers pass inline HTML through and build links from brackets, so every value printed into
-Markdown is HTML-escaped and has its Markdown punctuation backslash-escaped. Plain text is not
-interpreted by anything, so it is only stripped of control characters.
+Stored review text, author names and URLs are untrusted. Every printed value first loses control
+and bidi characters. HTML relies on autoescaping plus `safe_url` for every href; no stored value
+is ever placed inside a style attribute. Markdown is escaped for Markdown, not HTML: renderers
+pass inline HTML through and build links, emphasis, lists and headings from punctuation, so each
+value is put on one line and its punctuation backslash-escaped (CommonMark lets any ASCII
+punctuation be escaped), which keeps `'`, `"` and `&` as they are read. Plain text is not
+interpreted by anything, so it is only cleaned.
 """
 
 from __future__ import annotations
@@ -17,25 +19,36 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from reports.safety import safe_url
+from reports.safety import safe_url, without_controls
 
 TEMPLATES = Path(__file__).parent / "templates"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()!#|~<>])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that start inline Markdown (code, emphasis, links, images, HTML, tables,
+# strikethrough) or a heading or block quote, and an `&` that would start an entity: escaped.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]()!#|~<>]|&(?=#?\w+;))")
+# A list item, a setext underline or a thematic break can only start a line: escaped there.
+_MARKDOWN_LINE_START = re.compile(r"^([-+=])(?=\s|\1|$)|^(\d+)([.)])(?=\s|$)")
 
 
-def markdown_escape(value: Any) -> Markup:
-    if isinstance(value, Markup):
+def markdown_escape(value: Any) -> Any:
+    if isinstance(value, Markup):  # a link target already made inert by safe_url
         return value
-    text = "" if value is None else str(value)
-    # Safe: the text is HTML-escaped first, then only backslashes are added.
-    return Markup(_MARKDOWN_SPECIAL.sub(r"\\\1", str(escape(text))))  # noqa: S704
+    if not isinstance(value, str):
+        return value
+    text = " ".join(without_controls(value).splitlines())
+    text = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    return _MARKDOWN_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+
+
+def _html_clean(value: Any) -> Any:
+    if isinstance(value, Markup):  # removing characters cannot add markup
+        return Markup(without_controls(str(value)))  # noqa: S704
+    return without_controls(value) if isinstance(value, str) else value
 
 
 def plain(value: Any) -> str:
-    return "" if value is None else _CONTROL.sub("", str(value))
+    return "" if value is None else without_controls(str(value))
 
 
 def theme_label(name: str) -> str:
@@ -76,15 +89,15 @@ def _common_filters(env: Environment) -> Environment:
 @cache
 def html_env() -> Environment:
     return _common_filters(Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=_html_clean,
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     ))
 
 
 @cache
 def markdown_env() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=markdown_escape,
+        loader=FileSystemLoader(TEMPLATES), autoescape=False, finalize=markdown_escape,  # noqa: S701
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
     env = _common_filters(env)

@@ -11,6 +11,9 @@ ALLOWED_SCHEMES = ("http", "https")
 # spaces, backslashes) is percent-encoded, so a link cannot break out of HTML or Markdown.
 _URL_SAFE = "/:?#@!$&*+,;=%~-._"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidirectional controls (embeddings, overrides, isolates, marks) can make a quote display in
+# another order than it is stored ("Trojan Source"); nothing this product shows needs them.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class UnsafeHeader(ValueError):
@@ -40,9 +43,14 @@ def single_line(value: str, what: str) -> str:
     return value
 
 
+def without_controls(text: str) -> str:
+    """`text` without control characters (tabs and line breaks kept) or bidi controls."""
+    return _BIDI.sub("", _CONTROL.sub("", text))
+
+
 def excerpt(text: str, limit: int = 300) -> str:
     """One paragraph of at most `limit` characters, without control characters."""
-    flat = " ".join(_CONTROL.sub("", text).split())
+    flat = " ".join(without_controls(text).split())
     if len(flat) <= limit:
         return flat
     cut = flat[: limit - 1].rsplit(" ", 1)[0]

@@ -27,6 +27,7 @@ from pydantic import (
 
 from collector import registry
 from collector.base import env_var_is_set
+from reports.digest_settings import DigestSettings, SourceSettings
 from sentiment.labels import THEMES
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -224,6 +225,19 @@ class Config(Strict):
 
     def brand(self, name: str) -> BrandConfig:
         return next(brand for brand in self.brands if brand.name == name)
+
+    def digest_settings(self) -> DigestSettings:
+        """The digest's own settings: what it reads of brands, themes, sources and `digest`."""
+        return DigestSettings(
+            brands=tuple(brand.name for brand in self.brands),
+            themes=(*self.themes.enabled_defaults, *(theme.name for theme in self.themes.custom)),
+            sources=tuple(SourceSettings(source.name, source.kind, source.brand, source.enabled,
+                                         source.every) for source in self.sources),
+            timezone=self.digest.timezone,
+            trend_weeks=self.digest.trend_weeks,
+            output_dir=Path(self.digest.output_dir),
+            recipients=tuple(self.digest.recipients),
+        )
 
     def secret_env_names(self) -> list[str]:
         """Every environment variable the config names as holding a secret (`*_env` keys)."""

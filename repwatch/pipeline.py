@@ -98,19 +98,22 @@ class Pipeline:
 
     def weekly_digest(self, send: bool = True) -> list[Any]:
         from reports.digest import build_digest, send_digest
+        from reports.notify import email_notifier
         from repwatch.emerging import find_for_digest
 
+        settings = self.config.digest_settings()
         reports = []
-        for brand in self.config.brands:
-            with log_context(brand=brand.name):
-                week, clusters = find_for_digest(self.database, self.tagger, self.config, brand.name,
+        for brand in settings.brands:
+            with log_context(brand=brand):
+                week, clusters = find_for_digest(self.database, self.tagger, self.config, brand,
                                                  None, self.clock())
                 log.info("emerging complaints %s: %d groups, %d new or growing", week.label,
                          len(clusters), sum(c["emerging"] for c in clusters))
-                report = build_digest(self.database, self.config, brand.name, None, self.clock(),
+                report = build_digest(self.database, settings, brand, None, self.clock(),
                                       out_dir=self.digest_dir)
                 log.info("digest %s written to %s", report.period_label, report.archive_path)
-                if send and self.config.digest.recipients:
-                    send_digest(self.database, self.config, report, self.clock(), env=self.env)
+                if send and settings.recipients:
+                    send_digest(self.database, report, settings.recipients,
+                                email_notifier(self.config, self.env), self.clock())
                 reports.append(report)
         return reports

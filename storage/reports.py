@@ -72,23 +72,26 @@ def volume_by_bucket(session: Session, brand: str, edges: Sequence[datetime]) ->
 @dataclass(frozen=True)
 class ThemeRow:
     bucket: int
+    source_id: int
     theme: str
     count: int
     negative: int
 
 
 def themes_by_bucket(session: Session, brand: str, edges: Sequence[datetime]) -> list[ThemeRow]:
-    """Mentions of `brand` per bucket and theme, and how many of those are negative."""
+    """Mentions of `brand` per bucket, source and theme, and how many of those are negative."""
     bucket = _bucket(MentionRow.published_at, edges).label("bucket")
     query = (
-        select(bucket, MentionTheme.theme, func.count(), func.sum(_is_negative()))
+        select(bucket, MentionRow.source_id, MentionTheme.theme, func.count(),
+               func.sum(_is_negative()))
         .select_from(MentionRow)
         .join(MentionTheme, MentionTheme.mention_id == MentionRow.id)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
         .where(*_brand_between(brand, edges))
-        .group_by(bucket, MentionTheme.theme)
+        .group_by(bucket, MentionRow.source_id, MentionTheme.theme)
     )
-    return [ThemeRow(int(b), theme, n, int(neg or 0)) for b, theme, n, neg in session.execute(query)]
+    return [ThemeRow(int(b), source, theme, n, int(neg or 0))
+            for b, source, theme, n, neg in session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -201,11 +204,14 @@ class SourceState:
     last_success_at: datetime | None
     last_error: str | None
     consecutive_failures: int
-    collected: int
+    fetched: int
 
 
 def source_states(session: Session, brand: str, start: datetime, end: datetime) -> list[SourceState]:
-    """Each stored source of `brand`, with how many mentions it collected in [start, end)."""
+    """Each stored source of `brand`, with how many mentions it fetched in [start, end).
+
+    Fetched is by `collected_at`, whenever they were published: a backfill fetches old mentions.
+    """
     collected = (
         select(MentionRow.source_id, func.count().label("n"))
         .where(MentionRow.collected_at >= start, MentionRow.collected_at < end)
@@ -276,6 +282,13 @@ def hourly_counts(session: Session, brand: str, start: datetime, end: datetime) 
     return result
 
 
+def first_published_by_source(session: Session, brand: str) -> dict[int, datetime]:
+    """When each source's mentions of `brand` begin: before that, a source knows nothing."""
+    query = (select(MentionRow.source_id, func.min(MentionRow.published_at))
+             .where(MentionRow.brand == brand).group_by(MentionRow.source_id))
+    return {source: first for source, first in session.execute(query)}
+
+
 def first_published_at(session: Session, brand: str) -> datetime | None:
     return session.scalar(select(func.min(MentionRow.published_at)).where(MentionRow.brand == brand))
 
@@ -306,6 +319,10 @@ def save_digest(session: Session, values: dict[str, Any]) -> Digest:
 
 def get_digest(session: Session, digest_id: int) -> Digest | None:
     return session.get(Digest, digest_id)
+
+
+def digest_sent_at(session: Session, digest_id: int) -> datetime | None:
+    return session.scalar(select(Digest.sent_at).where(Digest.id == digest_id))
 
 
 def all_digests(session: Session) -> list[Digest]:

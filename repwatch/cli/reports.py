@@ -11,7 +11,7 @@ import click
 import httpx
 
 from reports.alerts import THEME_PREFIX, check_alerts, metric_label, metric_of
-from reports.digest import build_digest, deliver_digest
+from reports.digest import build_digest, send_digest
 from reports.notify import (
     DeliveryError,
     DryRunNotifier,
@@ -88,21 +88,25 @@ def digest(app: AppContext, brand: str | None, week: str | None, out: Path | Non
             if not config.digest.recipients:
                 raise click.UsageError("--send: digest.recipients is empty")
     failed = False
+    settings = config.digest_settings()
     tagger = load_tagger(config)
     for name in brands:
         find_for_digest(app.database, tagger, config, name, period, now)
-        report = build_digest(app.database, config, name, period, now, out)
+        report = build_digest(app.database, settings, name, period, now, out)
         problems = len(report.data["source_problems"])
         note = f", {problems} source problem(s)" if problems else ""
         click.echo(f"{name} {report.period_label}: {report.archive_path}{note}")
         if notifier is not None:
             try:
-                deliver_digest(app.database, config, report.id, notifier, now, resend=True)
+                send_digest(app.database, report, settings.recipients, notifier, now, resend=True)
             except DeliveryError as exc:
                 click.echo(f"error: {name} {report.period_label} not sent: {exc}", err=True)
                 failed = True
                 continue
-            click.echo(f"  sent to {', '.join(config.digest.recipients) or '(dry run)'}")
+            if isinstance(notifier, DryRunNotifier):
+                click.echo(f"  written to {notifier.written[-1]} (not sent)")
+            else:
+                click.echo(f"  sent to {', '.join(config.digest.recipients)}")
     if failed:
         sys.exit(1)
 

@@ -232,7 +232,7 @@ def test_the_alert_links_to_the_archived_digest(
     seed_history(seed)
     burst(seed, T - timedelta(hours=1))
     seed.flush()
-    digest = build_digest(sqlite_database, config, "Acme", Week(2026, 47), T, tmp_path)
+    digest = build_digest(sqlite_database, config.digest_settings(), "Acme", Week(2026, 47), T, tmp_path)
     outbox = DryRunNotifier(tmp_path / "outbox")
     check_alerts(sqlite_database, config, T, [outbox])
     assert f"Weekly digest: {digest.archive_path}" in outbox.sent[0].text

@@ -84,10 +84,11 @@ def test_digest_send_delivers_every_brand(workspace: Path, smtp_server: SmtpServ
 
 
 def test_digest_dry_run_writes_eml(workspace: Path, smtp_server: SmtpServer) -> None:
-    code, _, err = run(workspace, "digest", "--brand", "Acme", "--send", "--dry-run",
-                       "--now", NOW)
+    code, out, err = run(workspace, "digest", "--brand", "Acme", "--send", "--dry-run",
+                         "--now", NOW)
     assert code == 0, err
     [eml] = (workspace / "digests" / "outbox").glob("*.eml")
+    assert f"written to {eml} (not sent)" in out and "sent to" not in out
     assert message_from_bytes(eml.read_bytes())["Subject"] == "[repwatch] Acme: weekly digest 2026-W47"
     assert smtp_server.inbox.received == []
 

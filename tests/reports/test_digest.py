@@ -85,7 +85,7 @@ def seed_weeks(seed: Seeder) -> None:
 @pytest.fixture
 def report(database: Database, seed: Seeder, tmp_path: Path) -> DigestReport:
     seed_weeks(seed)
-    return build_digest(database, new_york_config(), "Acme", W47, NOW, tmp_path / "archive")
+    return build_digest(database, new_york_config().digest_settings(), "Acme", W47, NOW, tmp_path / "archive")
 
 
 def test_volume_sentiment_and_ratings(report: DigestReport) -> None:
@@ -183,7 +183,7 @@ def test_every_format_is_written_and_the_index_links_them(
 
 def test_rebuilding_a_week_replaces_it(report: DigestReport, database: Database, tmp_path: Path
                                        ) -> None:
-    again = build_digest(database, new_york_config(), "Acme", W47, NOW + timedelta(hours=1),
+    again = build_digest(database, new_york_config().digest_settings(), "Acme", W47, NOW + timedelta(hours=1),
                          tmp_path / "archive")
     assert again.id == report.id
     with database.session() as session:
@@ -195,17 +195,17 @@ def test_default_week_is_the_last_full_week_in_the_zone(
 ) -> None:
     seed_weeks(seed)
     sunday_night = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # still Sunday 22:00 in New York
-    report = build_digest(database, new_york_config(), "Acme", None, sunday_night, tmp_path)
+    report = build_digest(database, new_york_config().digest_settings(), "Acme", None, sunday_night, tmp_path)
     assert report.period_label == "2026-W46"
 
 
 def test_unknown_brand_is_refused(database: Database, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="'Nope' is not a brand in the config"):
-        build_digest(database, make_config(), "Nope", W47, NOW, tmp_path)
+        build_digest(database, make_config().digest_settings(), "Nope", W47, NOW, tmp_path)
 
 
 def test_an_empty_week_still_renders(database: Database, tmp_path: Path) -> None:
-    report = build_digest(database, make_config(), "Acme", W47, NOW, tmp_path)
+    report = build_digest(database, make_config().digest_settings(), "Acme", W47, NOW, tmp_path)
     assert report.data["volume"]["total"]["current"] == 0
     assert "No complaint themes this week or last." in report.text
     # Configured sources that never ran are problems too.

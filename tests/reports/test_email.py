@@ -11,7 +11,7 @@ import pytest
 from reporting import SMTP_PASSWORD, SMTP_USER, Seeder, SmtpServer, make_config
 
 from reports.alerts import check_alerts
-from reports.digest import DigestReport, build_digest, deliver_digest, send_digest
+from reports.digest import DigestReport, build_digest, send_digest
 from reports.mail import Message, to_mime
 from reports.notify import DeliveryError, EmailNotifier
 from reports.periods import Week
@@ -36,6 +36,7 @@ alerts:
   recipients: ["support-lead@example.com"]
 """
 LOGIN = f"  user: {SMTP_USER}\n  password_env: REPWATCH_TEST_SMTP_PASSWORD\n"
+RECIPIENTS = ("brand-team@example.com", "cmo@example.com")
 
 
 def mail_config(port: int, tls: str = "none", login: bool = False) -> Config:
@@ -57,7 +58,7 @@ def digest(sqlite_database: Database, tmp_path: Path) -> DigestReport:
                      sentiment="negative", themes={"slow_response": 0.9 - index / 10},
                      author=f"user{index}", url=f"https://apps.example/{index}")
     seed.flush()
-    return build_digest(sqlite_database, make_config(), "Acme", Week(2026, 47), NOW, tmp_path)
+    return build_digest(sqlite_database, make_config().digest_settings(), "Acme", Week(2026, 47), NOW, tmp_path)
 
 
 def parts(message: EmailMessage) -> list[str]:
@@ -68,7 +69,7 @@ def test_the_digest_arrives_with_text_html_and_inline_charts(
     digest: DigestReport, sqlite_database: Database, smtp_server: SmtpServer
 ) -> None:
     config = mail_config(smtp_server.port)
-    assert send_digest(sqlite_database, config, digest, NOW)
+    assert send_digest(sqlite_database, digest, RECIPIENTS, EmailNotifier(config.smtp), NOW)  # type: ignore[arg-type]
     [received] = smtp_server.inbox.received
     assert received.mail_from == "repwatch@example.com"
     assert received.rcpt_tos == ["brand-team@example.com", "cmo@example.com"]
@@ -98,15 +99,15 @@ def test_a_digest_is_not_sent_twice_unless_asked(
 ) -> None:
     config = mail_config(smtp_server.port)
     notifier = EmailNotifier(config.smtp)  # type: ignore[arg-type]
-    assert deliver_digest(sqlite_database, config, digest.id, notifier, NOW)
-    assert not deliver_digest(sqlite_database, config, digest.id, notifier, NOW)
+    assert send_digest(sqlite_database, digest, RECIPIENTS, notifier, NOW)
+    assert not send_digest(sqlite_database, digest, RECIPIENTS, notifier, NOW)
     assert len(smtp_server.inbox.received) == 1
-    assert deliver_digest(sqlite_database, config, digest.id, notifier, NOW, resend=True)
+    assert send_digest(sqlite_database, digest, RECIPIENTS, notifier, NOW, resend=True)
     assert len(smtp_server.inbox.received) == 2
-    rebuilt = build_digest(sqlite_database, make_config(), "Acme", Week(2026, 47), NOW,
+    rebuilt = build_digest(sqlite_database, make_config().digest_settings(), "Acme", Week(2026, 47), NOW,
                            digest.archive_path.parent.parent.parent)  # type: ignore[union-attr]
     assert rebuilt.id == digest.id
-    assert not send_digest(sqlite_database, config, rebuilt, NOW)  # a rebuild is not a resend
+    assert not send_digest(sqlite_database, rebuilt, RECIPIENTS, notifier, NOW)  # not a resend
     assert len(smtp_server.inbox.received) == 2
 
 
@@ -115,8 +116,9 @@ def test_a_failed_digest_delivery_leaves_it_unsent(
 ) -> None:
     dead = mail_config(smtp_server.port + 1 if smtp_server.port < 65535 else 1)
     with pytest.raises(DeliveryError, match=r"SMTP 127\.0\.0\.1"):
-        send_digest(sqlite_database, dead, digest, NOW)
-    assert send_digest(sqlite_database, mail_config(smtp_server.port), digest, NOW)
+        send_digest(sqlite_database, digest, RECIPIENTS, EmailNotifier(dead.smtp), NOW)  # type: ignore[arg-type]
+    assert send_digest(sqlite_database, digest, RECIPIENTS,
+                       EmailNotifier(mail_config(smtp_server.port).smtp), NOW)  # type: ignore[arg-type]
 
 
 def seed_spike(database: Database) -> None:

@@ -65,12 +65,14 @@ class CountingTagger:
 
 def seed_weeks(seed: Seeder, planted: dict[int, int]) -> None:
     """Half the demo data's English negative mentions of its last nine weeks (every other one),
-    placed so its week 12 is WEEK, plus planted double-charge reviews: {weeks before WEEK: n}."""
+    placed so its week 12 is WEEK, plus planted double-charge reviews: {weeks before WEEK: n}.
+    The demo's Google Play reviews are left out: they carry the demo's own emerging complaint."""
     seed.source("appstore", kind="apple_app_store")
     seed.source("forum")
     demo = [item for item in place(load_items(), NOW)
             if item.item.planted_sentiment == "negative" and item.item.language == "en"
-            and item.item.week is not None and item.item.week >= 4]
+            and item.item.week is not None and item.item.week >= 4
+            and item.item.source != "google_play"]
     for item in demo[::2]:
         seed.mention("forum", item.published_at, item.item.text, sentiment="negative",
                      themes=dict.fromkeys(item.item.planted_themes, 0.9))

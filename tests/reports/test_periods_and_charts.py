@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.text import Text
+from PIL import Image
 
 from reports import charts
 from reports.periods import Week, last_full_week, parse_week, week_edges
@@ -39,55 +41,61 @@ def test_week_edges_follow_local_midnight_across_a_clock_change() -> None:
     assert edges[2] == datetime(2026, 11, 2, 0, 0)
 
 
-def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, int, int]], list[bytes]]:
-    """Width, height, palette and rows of a palette PNG, checking every chunk's CRC."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    position, chunks = 8, {}
-    idat = b""
-    while position < len(data):
-        (length,) = struct.unpack(">I", data[position : position + 4])
-        kind = data[position + 4 : position + 8]
-        body = data[position + 8 : position + 8 + length]
-        (crc,) = struct.unpack(">I", data[position + 8 + length : position + 12 + length])
-        assert zlib.crc32(kind + body) == crc
-        if kind == b"IDAT":
-            idat += body
-        chunks[kind] = body
-        position += 12 + length
-    assert kind == b"IEND"
-    width, height, depth, colour_type = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
-    assert (depth, colour_type) == (8, 3)
-    plte = chunks[b"PLTE"]
-    palette = [tuple(plte[i : i + 3]) for i in range(0, len(plte), 3)]
-    raw = zlib.decompress(idat)
-    rows = [raw[y * (width + 1) : (y + 1) * (width + 1)] for y in range(height)]
-    assert all(row[0] == 0 for row in rows)
-    return width, height, palette, [row[1:] for row in rows]  # type: ignore[return-value]
+WEEKS = [f"2026-W{number}" for number in range(40, 48)]
+SERIES = {"negative": [1, 1, 1, 1, 1, 1, 2, 8], "neutral": [6, 6, 6, 6, 6, 6, 5, 2],
+          "positive": [2, 2, 2, 2, 2, 2, 2, 1]}
 
 
-def colour_at(png: bytes, x: int, y: int) -> tuple[int, int, int]:
-    _, _, palette, rows = decode_png(png)
-    return palette[rows[y][x]]
+def texts(items: list[Text]) -> list[str]:
+    return [item.get_text() for item in items]
 
 
-def test_sparkline_draws_bars_to_scale_with_the_last_one_highlighted() -> None:
-    png = charts.sparkline([0, 5, 10], width=30, height=21)
-    width, height, _, _ = decode_png(png)
-    assert (width, height) == (30, 21)
-    assert colour_at(png, 2, 10) == charts.BACKGROUND  # zero: no bar
-    assert colour_at(png, 12, 19) == charts.MUTED  # half height bar, bottom
-    assert colour_at(png, 12, 5) == charts.BACKGROUND  # ...but not at the top
-    assert colour_at(png, 22, 1) == charts.ACCENT  # the tallest, last bar reaches the top
+def test_the_volume_chart_has_weeks_counts_the_last_total_and_a_legend() -> None:
+    figure = charts.volume_figure(WEEKS, SERIES)
+    (axes,) = figure.axes
+    assert texts(axes.get_xticklabels()) == ["W40", "W41", "W42", "W43", "W44", "W45", "W46", "W47"]
+    assert axes.get_ylabel() == "mentions"
+    assert all(float(tick).is_integer() for tick in axes.get_yticks())
+    assert texts(axes.get_legend().get_texts()) == ["negative", "neutral", "positive"]
+    assert texts(axes.texts) == ["11"]  # the reported week's total, written on its bar
+    assert axes.texts[0].xy == (7, 11)
+    negative, neutral, positive = axes.containers
+    assert [bar.get_height() for bar in negative] == SERIES["negative"]
+    assert [bar.get_y() for bar in positive] == [7, 7, 7, 7, 7, 7, 7, 10]  # stacked on the others
 
 
-def test_stacked_bars_stack_segments_bottom_up() -> None:
-    png = charts.stacked_bars([[10, 10], [0, 0]], [charts.NEGATIVE, charts.POSITIVE],
-                              width=20, height=41)
-    assert colour_at(png, 2, 35) == charts.NEGATIVE
-    assert colour_at(png, 2, 5) == charts.POSITIVE
-    assert colour_at(png, 12, 35) == charts.BACKGROUND
+def test_a_theme_chart_highlights_and_labels_the_reported_week() -> None:
+    figure = charts.theme_figure(WEEKS, [0, 2, 1, 3, 2, 2, 1, 9])
+    (axes,) = figure.axes
+    earlier, this_week = axes.containers
+    assert [bar.get_height() for bar in earlier] == [0, 2, 1, 3, 2, 2, 1]
+    assert [bar.get_height() for bar in this_week] == [9]
+    assert this_week[0].get_facecolor() == to_rgba(charts.THIS_WEEK)
+    assert {bar.get_facecolor() for bar in earlier} == {to_rgba(charts.EARLIER)}
+    assert texts(axes.get_legend().get_texts()) == ["earlier weeks", "this week"]
+    assert texts(axes.texts) == ["9"]
+    assert texts(axes.get_xticklabels())[-1] == "W47"
 
 
-def test_an_absurd_chart_size_is_refused() -> None:
-    with pytest.raises(ValueError, match="out of range"):
-        charts.sparkline([1], width=0)
+def test_a_year_of_weeks_keeps_the_week_labels_readable() -> None:
+    weeks = [Week(2026, 47).shifted(-offset).label for offset in range(51, -1, -1)]
+    labels = [label for label in texts(charts.volume_figure(weeks, {"neutral": [1] * 52}).axes[0]
+                                       .get_xticklabels()) if label]
+    assert len(labels) <= 13 and labels[-1] == "W47"
+
+
+def test_the_png_is_small_sharp_and_shows_the_bars_where_the_figure_put_them() -> None:
+    figure = charts.volume_figure(WEEKS, SERIES)
+    data = charts.png(figure)
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG" and image.mode == "P"
+    assert image.size == (charts.VOLUME_SIZE[0] * charts.SCALE, charts.VOLUME_SIZE[1] * charts.SCALE)
+    assert len(data) < 20_000
+    x, y = figure.axes[0].transData.transform((7, 4))  # inside the last week's negative segment
+    red = image.convert("RGB").getpixel((round(x), image.size[1] - round(y)))
+    assert max(abs(a - b) for a, b in zip(red, to_rgb_bytes(charts.NEGATIVE), strict=True)) < 24
+
+
+def to_rgb_bytes(colour: str) -> tuple[int, int, int]:
+    r, g, b, _ = to_rgba(colour)
+    return round(r * 255), round(g * 255), round(b * 255)

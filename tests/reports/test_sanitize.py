@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 from reporting import Seeder, make_config
 
 from reports.digest import DigestReport, build_digest
@@ -55,7 +58,7 @@ def hostile(sqlite_database: Database, tmp_path: Path) -> DigestReport:
                      themes={"slow_response": (0.9 if url.startswith("https") else 0.8) - index / 100},
                      author=HOSTILE_AUTHOR, url=url)
     seed.flush()
-    return build_digest(sqlite_database, make_config(), "Acme", Week(2026, 47),
+    return build_digest(sqlite_database, make_config().digest_settings(), "Acme", Week(2026, 47),
                         datetime(2026, 11, 24, tzinfo=UTC), tmp_path)
 
 
@@ -91,13 +94,99 @@ def test_only_http_links_survive_and_are_encoded(hostile: DigestReport) -> None:
     assert all('"' not in (href or "") and ")" not in (href or "") for href in hrefs)
 
 
-def test_markdown_makes_no_links_or_html_from_review_text(hostile: DigestReport) -> None:
-    markdown = hostile.markdown
-    assert "<script" not in markdown and "<img" not in markdown and "<svg" not in markdown
-    assert "](javascript" not in markdown
-    assert "\\[click\\]\\(javascript:alert\\(3\\)\\)" in markdown
-    links = [part.split(")", 1)[0] for part in markdown.split("](")[1:]]
-    assert links and all(link.startswith("https://ok.example/") for link in links)
+def render_markdown(markdown: str) -> str:
+    """The Markdown as a GitHub-like renderer shows it: CommonMark plus tables and strikethrough."""
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+
+
+def test_rendered_markdown_makes_no_links_or_html_from_review_text(hostile: DigestReport) -> None:
+    html = render_markdown(hostile.markdown)
+    elements = parse(html)
+    names = {tag for tag, _ in elements}
+    assert not names & {"script", "img", "svg", "style", "iframe", "s", "del", "em"}
+    hrefs = [attrs["href"] for tag, attrs in elements if tag == "a"]
+    assert hrefs and all((href or "").startswith("https://ok.example/") for href in hrefs)
+    assert sum(text.startswith(HOSTILE_TEXT) for text in quote_texts(html)) == 3  # as text
+
+
+class Blockquotes(HTMLParser):
+    """The text of each blockquote's first paragraph, and the tags found inside blockquotes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth, self.paragraphs, self.texts, self.inner_tags = 0, 0, [], []  # type: ignore[var-annotated]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "blockquote":
+            self.depth, self.paragraphs = self.depth + 1, 0
+            self.texts.append("")
+        elif self.depth:
+            self.inner_tags.append(tag)
+            self.paragraphs += tag == "p"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag == "blockquote"
+
+    def handle_data(self, data: str) -> None:
+        if self.depth and self.paragraphs == 1:
+            self.texts[-1] += data
+
+
+def quote_texts(html: str) -> list[str]:
+    parser = Blockquotes()
+    parser.feed(html)
+    return [text.strip() for text in parser.texts]
+
+
+WRITTEN = [
+    "He said \"it's fine\" & left; AT&T's <b>bold</b> claim costs &amp; 5 * 3 = 15_000",
+    "1. first they ignored me",
+    "- then they ignored me again",
+    "# not a heading, ![not an image](https://x.example/i.png) `not code` ~~not struck~~",
+    "=== not a heading underline | not a table cell \\ not a break",
+]
+
+
+def test_markdown_shows_review_text_exactly_as_written(sqlite_database: Database, tmp_path: Path) -> None:
+    seed = Seeder(sqlite_database)
+    seed.source("appstore")
+    for index, text in enumerate(WRITTEN):
+        seed.mention("appstore", datetime(2026, 11, 17, 10 + index, tzinfo=UTC), text,
+                     sentiment="negative", themes={f"theme_{index}": 0.9},
+                     author="O'Brien \"the reviewer\"")
+    seed.flush()
+    config = make_config("themes:\n  custom:\n" + "".join(
+        f"    - {{name: theme_{index}, description: a made-up theme for this test,"
+        f" examples: [one, two, three, four, five]}}\n" for index in range(len(WRITTEN))))
+    report = build_digest(sqlite_database, config.digest_settings(), "Acme", Week(2026, 47),
+                          datetime(2026, 11, 24, tzinfo=UTC), tmp_path)
+    html = render_markdown(report.markdown)
+    assert sorted(quote_texts(html)[-len(WRITTEN):]) == sorted(WRITTEN)
+    assert "&#39;" not in report.markdown and "&#34;" not in report.markdown
+    inside = Blockquotes()
+    inside.feed(html)
+    assert set(inside.inner_tags) <= {"p", "a", "ul", "li", "strong"}  # no lists, headings, images
+    assert "O'Brien \"the reviewer\"" in unescape(re.sub(r"<[^>]+>", "", html))
+
+
+BIDI = "\u202e\u2066\u2067\u2068\u2069\u202a\u200f"
+
+
+def test_bidi_controls_reach_no_digest_format(sqlite_database: Database, tmp_path: Path) -> None:
+    seed = Seeder(sqlite_database)
+    seed.source("appstore")
+    seed.mention("appstore", datetime(2026, 11, 17, 10, tzinfo=UTC),
+                 f"refund \u202egnp.exe\u202c never came {BIDI}", sentiment="negative",
+                 themes={"slow_response": 0.9}, author=f"eve{BIDI}",
+                 url="https://ok.example/\u202eabc")
+    seed.flush()
+    report = build_digest(sqlite_database, make_config().digest_settings(), "Acme", Week(2026, 47),
+                          datetime(2026, 11, 24, tzinfo=UTC), tmp_path)
+    assert "refund gnp.exe never came" in report.text
+    archive = report.archive_path or Path()
+    for output in (report.html, report.text, report.markdown, archive.read_text(),
+                   (archive.parent / "digest.md").read_text()):
+        assert not any(ch in output for ch in BIDI + "\u202c"), output
 
 
 def test_text_is_plain(hostile: DigestReport) -> None:
