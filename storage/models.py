@@ -209,3 +209,24 @@ class JobRun(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class TagCorrection(Base):
+    """A person's correction of a mention's tags, kept apart from model output so re-tagging keeps it.
+
+    `field` is 'sentiment' (before/after: sentiment names; after None reverts to the model) or
+    'theme' (`theme` names it; before/after: 'present' or 'absent'). The newest row per
+    (mention, field, theme) is the one in force.
+    """
+
+    __tablename__ = "tag_corrections"
+    __table_args__ = (Index("ix_tag_corrections_mention", "mention_id", "field", "theme"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(16))
+    theme: Mapped[str | None] = mapped_column(String(100))
+    before: Mapped[str | None] = mapped_column(String(100))
+    after: Mapped[str | None] = mapped_column(String(100))
+    corrected_by: Mapped[str] = mapped_column(String(200))
+    corrected_at: Mapped[datetime]

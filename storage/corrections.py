@@ -1,0 +1,222 @@
+"""People's corrections to tags, and the "effective tags" every reader should use.
+
+The model's output stays in `tags` / `mention_themes` (re-tagging rewrites it); corrections live in
+`tag_corrections`, one row per change, and the newest per (mention, field, theme) wins. Queries that
+count or show tags use `effective_sentiment()` and `has_theme()` / `effective_themes()` below, so a
+correction shows everywhere and survives re-tagging.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import MentionRow, MentionTheme, Source, Tag, TagCorrection
+
+SENTIMENT = "sentiment"
+THEME = "theme"
+PRESENT, ABSENT = "present", "absent"
+SENTIMENTS = ("negative", "neutral", "positive")
+
+
+def effective_sentiment() -> ColumnElement[Any]:
+    """The mention's sentiment: the newest correction if any, else the model's (`Tag` must be joined)."""
+    corrected = (
+        select(TagCorrection.after)
+        .where(TagCorrection.mention_id == MentionRow.id, TagCorrection.field == SENTIMENT)
+        .order_by(TagCorrection.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    # An `after` of None (a revert) falls through to the model's value, as does no correction.
+    return func.coalesce(corrected, Tag.sentiment)
+
+
+def _latest_theme_corrections() -> Subquery:
+    newest = (
+        select(func.max(TagCorrection.id))
+        .where(TagCorrection.field == THEME)
+        .group_by(TagCorrection.mention_id, TagCorrection.theme)
+    )
+    return (
+        select(TagCorrection.mention_id, TagCorrection.theme, TagCorrection.after)
+        .where(TagCorrection.id.in_(newest))
+        .subquery("latest_theme_corrections")
+    )
+
+
+def _theme_corrected(mention_id: Any, theme: Any, after: str) -> ColumnElement[bool]:
+    latest = _latest_theme_corrections()
+    return (
+        select(latest.c.mention_id)
+        .where(latest.c.mention_id == mention_id, latest.c.theme == theme, latest.c.after == after)
+        .exists()
+    )
+
+
+def has_theme(theme: str) -> ColumnElement[bool]:
+    """True where the mention (`MentionRow`) effectively carries `theme`."""
+    model = (
+        select(MentionTheme.mention_id)
+        .where(MentionTheme.mention_id == MentionRow.id, MentionTheme.theme == theme)
+        .exists()
+    )
+    return or_(
+        and_(model, ~_theme_corrected(MentionRow.id, theme, ABSENT)),
+        _theme_corrected(MentionRow.id, theme, PRESENT),
+    )
+
+
+def effective_themes(*mention_filters: ColumnElement[bool]) -> Subquery:
+    """(mention_id, theme) pairs in force for mentions matching `mention_filters`.
+
+    The filters go inside both halves so the database only ever materialises the rows asked for.
+    """
+    model = (
+        select(MentionTheme.mention_id, MentionTheme.theme)
+        .join(MentionRow, MentionRow.id == MentionTheme.mention_id)
+        .where(*mention_filters, ~_theme_corrected(MentionTheme.mention_id, MentionTheme.theme, ABSENT))
+    )
+    latest = _latest_theme_corrections()
+    stored = aliased(MentionTheme)
+    added = (
+        select(latest.c.mention_id, latest.c.theme)
+        .join(MentionRow, MentionRow.id == latest.c.mention_id)
+        .where(
+            *mention_filters,
+            latest.c.after == PRESENT,
+            ~select(stored.mention_id)
+            .where(stored.mention_id == latest.c.mention_id, stored.theme == latest.c.theme)
+            .exists(),
+        )
+    )
+    return union_all(model, added).subquery("effective_themes")
+
+
+def themes_text() -> ColumnElement[Any]:
+    """The mention's (`MentionRow`) effective themes as comma-separated text, possibly with empty
+    items and unordered: read it with `split_themes`. Correlated, so it fits any mention query."""
+    latest = _latest_theme_corrections()
+    model = (
+        select(func.aggregate_strings(MentionTheme.theme, ","))
+        .where(MentionTheme.mention_id == MentionRow.id,
+               ~_theme_corrected(MentionRow.id, MentionTheme.theme, ABSENT))
+        .scalar_subquery()
+    )
+    added = (
+        select(func.aggregate_strings(latest.c.theme, ","))
+        .where(latest.c.mention_id == MentionRow.id, latest.c.after == PRESENT)
+        .scalar_subquery()
+    )
+    return func.coalesce(model, "") + "," + func.coalesce(added, "")
+
+
+def split_themes(text: str | None) -> list[str]:
+    return sorted({theme for theme in (text or "").split(",") if theme})
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MentionTags:
+    sentiment: str | None
+    themes: list[str]
+    model_sentiment: str | None
+    model_themes: list[str]
+
+
+def mention_tags(session: Session, mention_id: int) -> MentionTags:
+    """The effective and the model's tags of one mention."""
+    model_sentiment = session.scalar(select(Tag.sentiment).where(Tag.mention_id == mention_id))
+    model_themes = sorted(session.scalars(
+        select(MentionTheme.theme).where(MentionTheme.mention_id == mention_id)))
+    sentiment = session.scalar(
+        select(effective_sentiment()).select_from(MentionRow)
+        .outerjoin(Tag, Tag.mention_id == MentionRow.id).where(MentionRow.id == mention_id))
+    pairs = effective_themes(MentionRow.id == mention_id)
+    themes = sorted(session.scalars(select(pairs.c.theme)))
+    return MentionTags(sentiment, themes, model_sentiment, model_themes)
+
+
+def correct_sentiment(session: Session, mention_id: int, sentiment: str | None, who: str,
+                      when: datetime) -> bool:
+    """Set the mention's sentiment (None: back to the model's); False when nothing changes."""
+    if sentiment is not None and sentiment not in SENTIMENTS:
+        raise ValueError(f"unknown sentiment {sentiment!r}; use one of {', '.join(SENTIMENTS)}")
+    current = mention_tags(session, mention_id)
+    if sentiment == current.sentiment and sentiment is not None:
+        return False
+    session.add(TagCorrection(mention_id=mention_id, field=SENTIMENT, before=current.sentiment,
+                              after=sentiment, corrected_by=who[:200], corrected_at=when))
+    session.flush()
+    return True
+
+
+def correct_theme(session: Session, mention_id: int, theme: str, present: bool, who: str,
+                  when: datetime) -> bool:
+    """Add (`present`) or remove a theme from the mention; False when it is already so."""
+    current = mention_tags(session, mention_id)
+    if (theme in current.themes) == present:
+        return False
+    session.add(TagCorrection(
+        mention_id=mention_id, field=THEME, theme=theme[:100],
+        before=ABSENT if present else PRESENT, after=PRESENT if present else ABSENT,
+        corrected_by=who[:200], corrected_at=when))
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class Correction:
+    field: str
+    theme: str | None
+    before: str | None
+    after: str | None
+    corrected_by: str
+    corrected_at: datetime
+
+
+def corrections_of(session: Session, mention_id: int) -> list[Correction]:
+    rows = session.scalars(select(TagCorrection).where(TagCorrection.mention_id == mention_id)
+                           .order_by(TagCorrection.id.desc()))
+    return [Correction(r.field, r.theme, r.before, r.after, r.corrected_by, r.corrected_at)
+            for r in rows]
+
+
+CORRECTION_FIELDS = (
+    "source", "external_id", "brand", "title", "text", "language", "sentiment", "themes",
+    "model_sentiment", "model_themes", "corrected_by", "corrected_at",
+)
+
+
+def corrected_mentions(session: Session, brands: Sequence[str] | None = None
+                       ) -> Iterator[dict[str, Any]]:
+    """Every corrected mention with its effective and model tags: labelled data for retraining."""
+    last = (
+        select(TagCorrection.mention_id, func.max(TagCorrection.id).label("last_id"))
+        .group_by(TagCorrection.mention_id).subquery()
+    )
+    query = (
+        select(MentionRow, Source.name, TagCorrection.corrected_by, TagCorrection.corrected_at)
+        .join(last, last.c.mention_id == MentionRow.id)
+        .join(TagCorrection, TagCorrection.id == last.c.last_id)
+        .join(Source, Source.id == MentionRow.source_id)
+        .order_by(MentionRow.id)
+    )
+    if brands:
+        query = query.where(MentionRow.brand.in_(list(brands)))
+    for mention, source, who, when in session.execute(query).all():
+        tags = mention_tags(session, mention.id)
+        yield {
+            "source": source, "external_id": mention.external_id, "brand": mention.brand,
+            "title": mention.title, "text": mention.text, "language": mention.language,
+            "sentiment": tags.sentiment, "themes": tags.themes,
+            "model_sentiment": tags.model_sentiment, "model_themes": tags.model_themes,
+            "corrected_by": who, "corrected_at": when.isoformat() + "+00:00",
+        }

@@ -1,0 +1,46 @@
+"""Full-text match on a mention's title and text: PostgreSQL full-text search, LIKE on SQLite.
+
+SQLite has FTS5, but its virtual and shadow tables sit outside the models the migration test
+compares against, so SQLite matches every word as a case-insensitive substring (LIKE) instead:
+fine for a dashboard whose other filters (brand, dates) narrow the rows first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import Boolean
+
+from storage.models import MentionRow
+
+
+class _Matches(FunctionElement[bool]):
+    type = Boolean()
+    inherit_cache = True
+    name = "matches_text"
+
+
+@compiles(_Matches)
+def _like_every_word(element: _Matches, compiler: Any, **kw: Any) -> str:
+    document, query = list(element.clauses)
+    words = str(query.value).split()
+    haystack = func.lower(document)
+    parts = [haystack.like("%" + word.lower().replace("\\", "\\\\").replace("%", "\\%")
+                           .replace("_", "\\_") + "%", escape="\\") for word in words]
+    return str(compiler.process(and_(*parts) if parts else literal(True), **kw))
+
+
+@compiles(_Matches, "postgresql")
+def _full_text(element: _Matches, compiler: Any, **kw: Any) -> str:
+    document, query = list(element.clauses)
+    vector = func.to_tsvector("simple", document)
+    return str(compiler.process(vector.bool_op("@@")(func.plainto_tsquery("simple", query)), **kw))
+
+
+def matches_text(words: str) -> ColumnElement[bool]:
+    """True where the mention's title or text holds every word of `words`."""
+    document = func.coalesce(MentionRow.title, "") + " " + MentionRow.text
+    return _Matches(document, literal(words))
