@@ -8,15 +8,18 @@ correction shows everywhere and survives re-tagging.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import MentionRow, MentionTheme, Source, Tag, TagCorrection
+
+if TYPE_CHECKING:
+    from storage.mentions import MentionFilter
 
 SENTIMENT = "sentiment"
 THEME = "theme"
@@ -195,24 +198,28 @@ CORRECTION_FIELDS = (
 )
 
 
-def corrected_mentions(session: Session, brands: Sequence[str] | None = None
-                       ) -> Iterator[dict[str, Any]]:
-    """Every corrected mention with its effective and model tags: labelled data for retraining."""
+def corrected_mentions(session: Session, filters: MentionFilter) -> Iterator[dict[str, Any]]:
+    """Every corrected mention matching `filters`, with its effective and model tags: labelled
+    data for retraining. Oldest mention first."""
+    from storage.mentions import filtered_mentions
+
     last = (
         select(TagCorrection.mention_id, func.max(TagCorrection.id).label("last_id"))
         .group_by(TagCorrection.mention_id).subquery()
     )
+    matching = filtered_mentions(filters).order_by(None)
+    corrected = matching.with_only_columns(MentionRow.id, maintain_column_froms=True).subquery()
     query = (
-        select(MentionRow, Source.name, TagCorrection.corrected_by, TagCorrection.corrected_at)
-        .join(last, last.c.mention_id == MentionRow.id)
+        select(corrected.c.id, TagCorrection.corrected_by, TagCorrection.corrected_at)
+        .join(last, last.c.mention_id == corrected.c.id)
         .join(TagCorrection, TagCorrection.id == last.c.last_id)
-        .join(Source, Source.id == MentionRow.source_id)
-        .order_by(MentionRow.id)
+        .order_by(corrected.c.id)
     )
-    if brands:
-        query = query.where(MentionRow.brand.in_(list(brands)))
-    for mention, source, who, when in session.execute(query).all():
-        tags = mention_tags(session, mention.id)
+    for mention_id, who, when in session.execute(query).all():
+        mention, source = session.execute(
+            select(MentionRow, Source.name).join(Source, Source.id == MentionRow.source_id)
+            .where(MentionRow.id == mention_id)).one()
+        tags = mention_tags(session, mention_id)
         yield {
             "source": source, "external_id": mention.external_id, "brand": mention.brand,
             "title": mention.title, "text": mention.text, "language": mention.language,

@@ -25,22 +25,25 @@ class _Matches(FunctionElement[bool]):
 
 @compiles(_Matches)
 def _like_every_word(element: _Matches, compiler: Any, **kw: Any) -> str:
-    document, query = list(element.clauses)
-    words = str(query.value).split()
-    haystack = func.lower(document)
-    parts = [haystack.like("%" + word.lower().replace("\\", "\\\\").replace("%", "\\%")
-                           .replace("_", "\\_") + "%", escape="\\") for word in words]
-    return str(compiler.process(and_(*parts) if parts else literal(True), **kw))
+    document, _, *patterns = list(element.clauses)
+    parts = [func.lower(document).like(pattern, escape="\\") for pattern in patterns]
+    return "(" + str(compiler.process(and_(*parts) if parts else literal(True), **kw)) + ")"
 
 
 @compiles(_Matches, "postgresql")
 def _full_text(element: _Matches, compiler: Any, **kw: Any) -> str:
-    document, query = list(element.clauses)
+    document, query, *_ = list(element.clauses)
     vector = func.to_tsvector("simple", document)
-    return str(compiler.process(vector.bool_op("@@")(func.plainto_tsquery("simple", query)), **kw))
+    return "(" + str(compiler.process(vector.bool_op("@@")(func.plainto_tsquery("simple", query)), **kw)) + ")"
+
+
+def _pattern(word: str) -> str:
+    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def matches_text(words: str) -> ColumnElement[bool]:
     """True where the mention's title or text holds every word of `words`."""
     document = func.coalesce(MentionRow.title, "") + " " + MentionRow.text
-    return _Matches(document, literal(words))
+    # One bound pattern per word (SQLite), so statements with different word counts cache apart.
+    return _Matches(document, literal(words), *(literal(_pattern(word)) for word in words.split()))

@@ -32,7 +32,8 @@ class DateRange:
     last: date
 
     @classmethod
-    def parse(cls, params: Mapping[str, str], today: date, default_days: int = 7) -> DateRange:
+    def parse(cls, params: Mapping[str, str], today: date, default_days: int = 7,
+              max_days: int | None = MAX_RANGE_DAYS) -> DateRange:
         try:
             last = date.fromisoformat(params["end"]) if params.get("end") else today
             first = (date.fromisoformat(params["start"]) if params.get("start")
@@ -41,8 +42,8 @@ class DateRange:
             raise BadRequest(f"start/end must be dates like 2026-12-01: {exc}") from exc
         if first > last:
             raise BadRequest(f"start {first} is after end {last}")
-        if (last - first).days >= MAX_RANGE_DAYS:
-            raise BadRequest(f"a range may span at most {MAX_RANGE_DAYS} days")
+        if max_days is not None and (last - first).days >= max_days:
+            raise BadRequest(f"a range may span at most {max_days} days")
         return cls(first, last)
 
     @property
@@ -168,7 +169,7 @@ class BrowseQuery:
     def parse(cls, params: Mapping[str, str], today: date, default_days: int = 30) -> BrowseQuery:
         given = {key: value.strip() for key, value in params.items()
                  if key != "page" and isinstance(value, str) and value.strip()}
-        period = DateRange.parse(given, today, default_days)
+        period = DateRange.parse(given, today, default_days, max_days=None)  # search any span
         sort = given.get("sort", "newest")
         if sort not in queries.SORTS:
             raise BadRequest(f"sort must be one of {', '.join(queries.SORTS)}")

@@ -1,0 +1,79 @@
+"""Who gets in, and `repwatch serve` refusing to open the dashboard to a network unprotected."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+from repwatch.cli import cli
+from repwatch.web.app import Settings, create_app
+from repwatch.web.security import Access, hash_password
+from tests.web.conftest import BRAND, THEMES
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_a_password_protects_every_page(seeded) -> None:
+    database, _ = seeded
+    access = Access(user="ops", password_hash=hash_password("correct horse"))
+    with TestClient(create_app(database, Settings([BRAND], THEMES, access))) as client:
+        refused = client.get("/overview")
+        assert refused.status_code == 401 and "Basic" in refused.headers["www-authenticate"]
+        assert client.get("/static/style.css").status_code == 401
+        assert client.get("/overview", headers=basic("ops", "wrong")).status_code == 401
+        assert client.get("/overview", headers=basic("root", "correct horse")).status_code == 401
+        page = client.get("/overview", headers=basic("ops", "correct horse"))
+        assert page.status_code == 200 and ">ops<" in page.text
+
+
+def test_a_proxy_header_names_the_user(seeded) -> None:
+    database, ids = seeded
+    access = Access(proxy_user_header="X-Forwarded-User")
+    with TestClient(create_app(database, Settings([BRAND], THEMES, access))) as client:
+        assert client.get("/overview").status_code == 401
+        headers = {"X-Forwarded-User": "maria@example.com"}
+        client.get("/alerts", headers=headers)
+        token = client.cookies["repwatch_csrf"]
+        client.post(f"/mentions/{ids['a1']}/correct", headers=headers,
+                    data={"csrf_token": token, "sentiment": "neutral"})
+        assert "maria@example.com" in client.get(f"/mentions/{ids['a1']}", headers=headers).text
+
+
+def config_file(tmp_path: Path, **web: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"database": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
+                                    "brands": [{"name": BRAND}], "web": web}))
+    return path
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
+def test_serve_refuses_a_network_address_without_a_password(tmp_path: Path, host: str) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(config_file(tmp_path)), "serve", "--host", host])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: serving on {host} would let anyone on the network in")
+    assert "Traceback" not in result.output
+
+
+def test_serve_names_a_malformed_password_hash(tmp_path: Path) -> None:
+    config = config_file(tmp_path, password_hash="hunter2")
+    result = CliRunner().invoke(cli, ["--config", str(config), "serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: web password hash must look like scrypt$SALT$HASH "
+        "(make one with `repwatch serve --hash-password`)"]
+
+
+def test_hash_password_prints_a_usable_hash(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(config_file(tmp_path)), "serve", "--hash-password"],
+                                input="s3cret\ns3cret\n")
+    assert result.exit_code == 0, result.output
+    stored = result.output.strip().splitlines()[-1]
+    from repwatch.web.security import verify_password
+    assert verify_password("s3cret", stored) and not verify_password("other", stored)
