@@ -33,8 +33,8 @@ def _like_every_word(element: _Matches, compiler: Any, **kw: Any) -> str:
 @compiles(_Matches, "postgresql")
 def _full_text(element: _Matches, compiler: Any, **kw: Any) -> str:
     document, query, *_ = list(element.clauses)
-    vector = func.to_tsvector("simple", document)
-    return "(" + str(compiler.process(vector.bool_op("@@")(func.plainto_tsquery("simple", query)), **kw)) + ")"
+    matched = func.to_tsvector("simple", document).bool_op("@@")(func.plainto_tsquery("simple", query))
+    return "(" + str(compiler.process(matched, **kw)) + ")"
 
 
 def _pattern(word: str) -> str:
