@@ -16,9 +16,8 @@ from repwatch.demo.run import DemoResult
 
 def test_the_demo_summary_prints_a_serve_command_that_loads(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
-    config.write_text("brands: [{name: Tidewell}]\nsources:\n  - {name: sky, kind: bluesky, params: "
-                      "{identifier: a.example, app_password_env: REPWATCH_DEMO_BLUESKY_PASSWORD, "
-                      "terms: [tidewell]}}\n", encoding="utf-8")
+    config.write_text("brands: [{name: Tidewell}]\nsources:\n  - {name: sky, kind: bluesky, brand: Tidewell, params: "
+                      "{identifier: a.example, app_password_env: REPWATCH_DEMO_BLUESKY_PASSWORD}}\n", encoding="utf-8")
     buffer = io.StringIO()
     print_summary(DemoResult(tmp_path, config), Console(file=buffer, width=60, color_system=None))
     line = next(line for line in buffer.getvalue().splitlines() if line.rstrip().endswith(" serve"))
