@@ -31,7 +31,9 @@ def effective_sentiment() -> ColumnElement[Any]:
     """The mention's sentiment: the newest correction if any, else the model's (`Tag` must be joined)."""
     corrected = (
         select(TagCorrection.after)
-        .where(TagCorrection.mention_id == MentionRow.id, TagCorrection.field == SENTIMENT)
+        # theme IS NULL too, so the index yields the newest row without a sort
+        .where(TagCorrection.mention_id == MentionRow.id, TagCorrection.field == SENTIMENT,
+               TagCorrection.theme.is_(None))
         .order_by(TagCorrection.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -40,26 +42,21 @@ def effective_sentiment() -> ColumnElement[Any]:
     return func.coalesce(corrected, Tag.sentiment)
 
 
-def _latest_theme_corrections() -> Subquery:
+def _latest_theme_state(mention_id: Any, theme: Any) -> ColumnElement[Any]:
+    """'present', 'absent', or '' when no one corrected this theme on this mention.
+
+    A correlated lookup on the (mention_id, field, theme) index: cheap per row, so it fits
+    queries over many mentions.
+    """
     newest = (
-        select(func.max(TagCorrection.id))
-        .where(TagCorrection.field == THEME)
-        .group_by(TagCorrection.mention_id, TagCorrection.theme)
+        select(TagCorrection.after)
+        .where(TagCorrection.mention_id == mention_id, TagCorrection.field == THEME,
+               TagCorrection.theme == theme)
+        .order_by(TagCorrection.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    return (
-        select(TagCorrection.mention_id, TagCorrection.theme, TagCorrection.after)
-        .where(TagCorrection.id.in_(newest))
-        .subquery("latest_theme_corrections")
-    )
-
-
-def _theme_corrected(mention_id: Any, theme: Any, after: str) -> ColumnElement[bool]:
-    latest = _latest_theme_corrections()
-    return (
-        select(latest.c.mention_id)
-        .where(latest.c.mention_id == mention_id, latest.c.theme == theme, latest.c.after == after)
-        .exists()
-    )
+    return func.coalesce(newest, "")
 
 
 def has_theme(theme: str) -> ColumnElement[bool]:
@@ -69,10 +66,20 @@ def has_theme(theme: str) -> ColumnElement[bool]:
         .where(MentionTheme.mention_id == MentionRow.id, MentionTheme.theme == theme)
         .exists()
     )
-    return or_(
-        and_(model, ~_theme_corrected(MentionRow.id, theme, ABSENT)),
-        _theme_corrected(MentionRow.id, theme, PRESENT),
+    state = _latest_theme_state(MentionRow.id, theme)
+    return or_(and_(model, state != ABSENT), state == PRESENT)
+
+
+def _added_themes() -> tuple[Any, ColumnElement[bool]]:
+    """A correction alias and the condition that it is the newest for its theme and adds it."""
+    added = aliased(TagCorrection)
+    newest = added.id == (
+        select(func.max(TagCorrection.id))
+        .where(TagCorrection.mention_id == added.mention_id, TagCorrection.field == THEME,
+               TagCorrection.theme == added.theme)
+        .scalar_subquery()
     )
+    return added, and_(added.field == THEME, added.after == PRESENT, newest)
 
 
 def effective_themes(*mention_filters: ColumnElement[bool]) -> Subquery:
@@ -83,40 +90,40 @@ def effective_themes(*mention_filters: ColumnElement[bool]) -> Subquery:
     model = (
         select(MentionTheme.mention_id, MentionTheme.theme)
         .join(MentionRow, MentionRow.id == MentionTheme.mention_id)
-        .where(*mention_filters, ~_theme_corrected(MentionTheme.mention_id, MentionTheme.theme, ABSENT))
+        .where(*mention_filters,
+               _latest_theme_state(MentionTheme.mention_id, MentionTheme.theme) != ABSENT)
     )
-    latest = _latest_theme_corrections()
+    added, in_force = _added_themes()
     stored = aliased(MentionTheme)
-    added = (
-        select(latest.c.mention_id, latest.c.theme)
-        .join(MentionRow, MentionRow.id == latest.c.mention_id)
+    extra = (
+        select(added.mention_id, added.theme)
+        .join(MentionRow, MentionRow.id == added.mention_id)
         .where(
-            *mention_filters,
-            latest.c.after == PRESENT,
+            *mention_filters, in_force,
             ~select(stored.mention_id)
-            .where(stored.mention_id == latest.c.mention_id, stored.theme == latest.c.theme)
+            .where(stored.mention_id == added.mention_id, stored.theme == added.theme)
             .exists(),
         )
     )
-    return union_all(model, added).subquery("effective_themes")
+    return union_all(model, extra).subquery("effective_themes")
 
 
 def themes_text() -> ColumnElement[Any]:
     """The mention's (`MentionRow`) effective themes as comma-separated text, possibly with empty
     items and unordered: read it with `split_themes`. Correlated, so it fits any mention query."""
-    latest = _latest_theme_corrections()
     model = (
         select(func.aggregate_strings(MentionTheme.theme, ","))
         .where(MentionTheme.mention_id == MentionRow.id,
-               ~_theme_corrected(MentionRow.id, MentionTheme.theme, ABSENT))
+               _latest_theme_state(MentionRow.id, MentionTheme.theme) != ABSENT)
         .scalar_subquery()
     )
-    added = (
-        select(func.aggregate_strings(latest.c.theme, ","))
-        .where(latest.c.mention_id == MentionRow.id, latest.c.after == PRESENT)
+    added, in_force = _added_themes()
+    extra = (
+        select(func.aggregate_strings(added.theme, ","))
+        .where(added.mention_id == MentionRow.id, in_force)
         .scalar_subquery()
     )
-    return func.coalesce(model, "") + "," + func.coalesce(added, "")
+    return func.coalesce(model, "") + "," + func.coalesce(extra, "")
 
 
 def split_themes(text: str | None) -> list[str]:

@@ -59,6 +59,7 @@ class MentionRow(Base):
         Index("ix_mentions_brand_published", "brand", "published_at"),
         Index("ix_mentions_source_published", "source_id", "published_at"),
         Index("ix_mentions_collected", "collected_at"),
+        Index("ix_mentions_published", "published_at"),  # the dashboard's any-brand date ranges
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

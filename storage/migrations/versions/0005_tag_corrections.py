@@ -30,9 +30,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('tag_corrections', schema=None) as batch_op:
         batch_op.create_index('ix_tag_corrections_mention', ['mention_id', 'field', 'theme'], unique=False)
+    # the dashboard's date ranges across every brand
+    with op.batch_alter_table('mentions', schema=None) as batch_op:
+        batch_op.create_index('ix_mentions_published', ['published_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('mentions', schema=None) as batch_op:
+        batch_op.drop_index('ix_mentions_published')
     with op.batch_alter_table('tag_corrections', schema=None) as batch_op:
         batch_op.drop_index('ix_tag_corrections_mention')
     op.drop_table('tag_corrections')
