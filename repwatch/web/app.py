@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -46,6 +47,7 @@ HERE = Path(__file__).parent
 PER_PAGE = 25
 SNOOZE_CHOICES = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 ALERT_HISTORY = timedelta(days=30)
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def create_app(database: Database, settings: Settings) -> Starlette:
 
     def theme(request: Request) -> Response:
         brand, period, name = brand_of(request), period_of(request), request.path_params["theme"]
+        if name not in settings.themes:
+            raise HTTPException(404, f"no theme named {name!r} in the config")
         query = views.BrowseQuery.parse(
             {**request.query_params, "brand": brand, "theme": name,
              "start": period.first.isoformat(), "end": period.last.isoformat()}, _now().date())
@@ -254,7 +258,12 @@ def create_app(database: Database, settings: Settings) -> Starlette:
         Route("/alerts/unsnooze", snooze, methods=["POST"], name="unsnooze"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],
+    middleware = [Middleware(BaseHTTPMiddleware, dispatch=guard)]
+    if settings.access.open:
+        # Open only to this machine: refuse other Host names, so a web page cannot reach the
+        # dashboard through DNS rebinding.
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_NAMES))
+    return Starlette(routes=routes, middleware=middleware,
                      exception_handlers={views.BadRequest: _bad_request})
 
 

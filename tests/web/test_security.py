@@ -77,3 +77,10 @@ def test_hash_password_prints_a_usable_hash(tmp_path: Path) -> None:
     stored = result.output.strip().splitlines()[-1]
     from repwatch.web.security import verify_password
     assert verify_password("s3cret", stored) and not verify_password("other", stored)
+
+
+def test_without_a_password_only_loopback_host_names_are_served(client: TestClient) -> None:
+    assert client.get("/overview").status_code == 200
+    assert client.get("/overview", headers={"host": "localhost:8787"}).status_code == 200
+    rebound = client.get("/overview", headers={"host": "attacker.example"})
+    assert rebound.status_code == 400
