@@ -217,11 +217,6 @@ def mention_item(session: Session, mention_id: int) -> MentionItem | None:
                        m.published_at, sentiment, split_themes(themes))
 
 
-def languages(session: Session) -> list[str]:
-    query = select(MentionRow.language).where(MentionRow.language.is_not(None)).distinct()
-    return sorted(str(lang) for lang in session.scalars(query))
-
-
 # --- sources, digests, alerts ------------------------------------------------------------------
 
 

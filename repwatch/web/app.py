@@ -112,10 +112,9 @@ def create_app(database: Database, settings: Settings) -> Starlette:
         with database.session() as session:
             results = queries.browse(session, query.filters, query.sort,
                                      (query.page - 1) * PER_PAGE, PER_PAGE)
-            languages = queries.languages(session)
             source_names = sorted(s.name for s in queries.sources(session))
         return page(request, "mentions.html", query=query, results=results,
-                    pages=_pages(results.total), languages=languages, source_names=source_names,
+                    pages=_pages(results.total), source_names=source_names,
                     sorts=list(queries.SORTS), export_query=urlencode(query.params))
 
     def export(request: Request) -> Response:
