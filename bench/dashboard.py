@@ -90,9 +90,8 @@ def main() -> None:
     def overview_queries() -> None:
         with database.session() as session:
             for span in (week, before):
-                queries.totals(session, BRAND, span.start, span.end)
+                queries.daily_volume(session, BRAND, span.start, span.end)
                 queries.daily_themes(session, BRAND, span.start, span.end)
-            queries.daily_sentiment(session, BRAND, week.start, week.end)
             queries.top_quotes(session, BRAND, week.start, week.end, 2)
 
     def theme_queries() -> None:

@@ -5,6 +5,7 @@ Days are UTC calendar days, returned as 'YYYY-MM-DD' text. Ranges are [start, en
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,31 +47,37 @@ class Totals:
         return self.rating_sum / self.rating_count if self.rating_count else None
 
 
-def totals(session: Session, brand: str, start: datetime, end: datetime) -> Totals:
-    """Mentions of `brand` in the range: all, tagged with a sentiment, negative, and ratings."""
-    sentiment = effective_sentiment()
-    row = session.execute(
-        select(func.count(), func.count(sentiment), func.sum(_negative()),
-               func.sum(MentionRow.rating), func.count(MentionRow.rating))
-        .select_from(MentionRow)
-        .outerjoin(Tag, Tag.mention_id == MentionRow.id)
-        .where(*_in_range(brand, start, end))
-    ).one()
-    return Totals(row[0], row[1], int(row[2] or 0), int(row[3] or 0), row[4])
+@dataclass(frozen=True)
+class DayVolume:
+    day: str
+    sentiment: str | None  # None: not tagged
+    count: int
+    rating_sum: int
+    rating_count: int
 
 
-def daily_sentiment(session: Session, brand: str, start: datetime, end: datetime
-                    ) -> list[tuple[str, str | None, int]]:
-    """(day, sentiment or None when untagged, count) for `brand` in the range."""
+def daily_volume(session: Session, brand: str, start: datetime, end: datetime) -> list[DayVolume]:
+    """Mentions of `brand` per day and effective sentiment, with their ratings."""
     day, sentiment = _day().label("day"), effective_sentiment().label("sentiment")
     query = (
-        select(day, sentiment, func.count())
+        select(day, sentiment, func.count(), func.sum(MentionRow.rating), func.count(MentionRow.rating))
         .select_from(MentionRow)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
         .where(*_in_range(brand, start, end))
         .group_by(day, sentiment)
     )
-    return [(str(d), s, n) for d, s, n in session.execute(query)]
+    return [DayVolume(str(d), s, n, int(total or 0), rated) for d, s, n, total, rated in session.execute(query)]
+
+
+def totals(rows: Sequence[DayVolume]) -> Totals:
+    """The days' rows summed: mentions, tagged, negative and ratings."""
+    return Totals(
+        mentions=sum(row.count for row in rows),
+        tagged=sum(row.count for row in rows if row.sentiment is not None),
+        negative=sum(row.count for row in rows if row.sentiment == "negative"),
+        rating_sum=sum(row.rating_sum for row in rows),
+        rating_count=sum(row.rating_count for row in rows),
+    )
 
 
 @dataclass(frozen=True)

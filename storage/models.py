@@ -60,6 +60,8 @@ class MentionRow(Base):
         Index("ix_mentions_source_published", "source_id", "published_at"),
         Index("ix_mentions_collected", "collected_at"),
         Index("ix_mentions_published", "published_at"),  # the dashboard's any-brand date ranges
+        # Covers the dashboard's per-day counts and ratings without reading the mention rows.
+        Index("ix_mentions_brand_published_cover", "brand", "published_at", "source_id", "rating"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

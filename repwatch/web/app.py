@@ -295,7 +295,7 @@ def _alert_chart(session: Any, alert: Any) -> Any:
             if row.day in position:
                 values[position[row.day]] = row.count
     else:
-        for day, sentiment, count in queries.daily_sentiment(session, alert.brand, period.start, period.end):
-            if sentiment == "negative" and day in position:
-                values[position[day]] += count
+        for row in queries.daily_volume(session, alert.brand, period.start, period.end):
+            if row.sentiment == "negative" and row.day in position:
+                values[position[row.day]] += row.count
     return charts.stacked_bars(days, {"negative": values}, metric_label(alert.metric) + " per day")

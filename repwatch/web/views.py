@@ -80,12 +80,12 @@ def points(current: float | None, previous: float | None) -> str:
     return f"{(current - previous) * 100:+.0f} pts"
 
 
-def sentiment_chart(rows: Sequence[tuple[str, str | None, int]], days: list[str]) -> Markup:
+def sentiment_chart(rows: Sequence[queries.DayVolume], days: list[str]) -> Markup:
     index = {day: i for i, day in enumerate(days)}
     series = {name: [0] * len(days) for name in SENTIMENT_ORDER}
-    for day, sentiment, count in rows:
-        if day in index:
-            series[sentiment or "untagged"][index[day]] += count
+    for row in rows:
+        if row.day in index:
+            series[row.sentiment or "untagged"][index[row.day]] += row.count
     return charts.stacked_bars(days, series, "mentions per day by sentiment")
 
 
@@ -102,8 +102,9 @@ class ThemeSummary:
 
 def overview(session: Session, brand: str, period: DateRange, themes: Sequence[str]) -> dict[str, Any]:
     before = period.previous()
-    current = queries.totals(session, brand, period.start, period.end)
-    previous = queries.totals(session, brand, before.start, before.end)
+    volume = queries.daily_volume(session, brand, period.start, period.end)
+    current = queries.totals(volume)
+    previous = queries.totals(queries.daily_volume(session, brand, before.start, before.end))
     days = period.days
     daily: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
     negative: dict[str, int] = defaultdict(int)
@@ -136,7 +137,7 @@ def overview(session: Session, brand: str, period: DateRange, themes: Sequence[s
             "average_rating": change(current.average_rating, previous.average_rating),
         },
         "previous_range": before,
-        "chart": sentiment_chart(queries.daily_sentiment(session, brand, period.start, period.end), days),
+        "chart": sentiment_chart(volume, days),
         "theme_rows": summaries,
     }
 

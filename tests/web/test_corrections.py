@@ -35,7 +35,7 @@ def test_effective_tags_follow_the_newest_correction(database: Database) -> None
         assert set(rows) == {"a2", "a4"} and rows["a2"]["sentiment"] == "positive"
         assert [r["external_id"] for r in export_rows(session, MentionFilter(theme="broken_promise"))] == []
         start, end = (TODAY - timedelta(days=6)).replace(tzinfo=None), (TODAY + timedelta(days=1)).replace(tzinfo=None)
-        assert queries.totals(session, "Acme", start, end).negative == 1
+        assert queries.totals(queries.daily_volume(session, "Acme", start, end)).negative == 1
         counts: dict[str, int] = {}
         for row in queries.daily_themes(session, "Acme", start, end):
             counts[row.theme] = counts.get(row.theme, 0) + row.count

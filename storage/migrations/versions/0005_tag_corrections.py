@@ -33,10 +33,12 @@ def upgrade() -> None:
     # the dashboard's date ranges across every brand
     with op.batch_alter_table('mentions', schema=None) as batch_op:
         batch_op.create_index('ix_mentions_published', ['published_at'], unique=False)
+        batch_op.create_index('ix_mentions_brand_published_cover', ['brand', 'published_at', 'source_id', 'rating'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('mentions', schema=None) as batch_op:
+        batch_op.drop_index('ix_mentions_brand_published_cover')
         batch_op.drop_index('ix_mentions_published')
     with op.batch_alter_table('tag_corrections', schema=None) as batch_op:
         batch_op.drop_index('ix_tag_corrections_mention')
