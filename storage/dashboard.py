@@ -66,7 +66,8 @@ def daily_volume(session: Session, brand: str, start: datetime, end: datetime) -
         .where(*_in_range(brand, start, end))
         .group_by(day, sentiment)
     )
-    return [DayVolume(str(d), s, n, int(total or 0), rated) for d, s, n, total, rated in session.execute(query)]
+    return [DayVolume(str(d), s, n, int(total or 0), rated)
+            for d, s, n, total, rated in session.execute(query)]
 
 
 def totals(rows: Sequence[DayVolume]) -> Totals:

@@ -290,10 +290,10 @@ def _alert_chart(session: Any, alert: Any) -> Any:
     values = [0] * len(days)
     position = {day: i for i, day in enumerate(days)}
     if alert.metric.startswith(THEME_PREFIX):
-        for row in queries.daily_themes(session, alert.brand, period.start, period.end,
-                                        theme=alert.metric.removeprefix(THEME_PREFIX)):
-            if row.day in position:
-                values[position[row.day]] = row.count
+        for theme_day in queries.daily_themes(session, alert.brand, period.start, period.end,
+                                              theme=alert.metric.removeprefix(THEME_PREFIX)):
+            if theme_day.day in position:
+                values[position[theme_day.day]] = theme_day.count
     else:
         for row in queries.daily_volume(session, alert.brand, period.start, period.end):
             if row.sentiment == "negative" and row.day in position:
