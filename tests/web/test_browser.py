@@ -25,7 +25,8 @@ if not (CHROMIUM and DRIVER):
                 "apt-get install chromium chromium-driver", allow_module_level=True)
 
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 PHONE_WIDTH = 390
 
@@ -65,6 +66,13 @@ def browser() -> Iterator[webdriver.Chrome]:
     driver.quit()
 
 
+def navigate(browser: webdriver.Chrome, by: str, value: str) -> None:
+    """Click what leads to another page, and wait until that page has replaced this one."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(by, value).click()
+    WebDriverWait(browser, 20).until(staleness_of(page))
+
+
 def badges(browser: webdriver.Chrome) -> list[str]:
     return [badge.text for badge in browser.find_elements(By.CSS_SELECTOR, ".mention .badge")]
 
@@ -72,28 +80,28 @@ def badges(browser: webdriver.Chrome) -> list[str]:
 def test_a_person_explores_corrects_and_snoozes(server: str, browser: webdriver.Chrome) -> None:
     browser.get(server + "/")
     assert browser.find_element(By.TAG_NAME, "h1").text == BRAND
-    browser.find_element(By.LINK_TEXT, "slow response").click()
+    navigate(browser, By.LINK_TEXT, "slow response")
     assert browser.find_element(By.TAG_NAME, "h1").text == "slow response"
     assert "Waited three hours" in browser.page_source
 
-    browser.find_element(By.LINK_TEXT, "Mentions").click()
+    navigate(browser, By.LINK_TEXT, "Mentions")
     Select(browser.find_element(By.NAME, "sentiment")).select_by_visible_text("negative")
-    browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    navigate(browser, By.CSS_SELECTOR, "form.filters button[type=submit]")
     assert badges(browser) and set(badges(browser)) == {"negative"}
 
     first_text = browser.find_element(By.CSS_SELECTOR, ".mention .text").text
-    browser.find_element(By.LINK_TEXT, "Correct tags").click()
+    navigate(browser, By.LINK_TEXT, "Correct tags")
     Select(browser.find_element(By.NAME, "sentiment")).select_by_visible_text("positive")
-    browser.find_element(By.XPATH, "//button[text()='Set sentiment']").click()
+    navigate(browser, By.XPATH, "//button[text()='Set sentiment']")
     assert browser.find_element(By.CSS_SELECTOR, ".card .badge").text == "positive"
-    browser.find_element(By.LINK_TEXT, "← back").click()  # back to the negative-only list
+    navigate(browser, By.LINK_TEXT, "← back")  # back to the negative-only list
     assert first_text not in [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".mention .text")]
 
-    browser.find_element(By.LINK_TEXT, "Alerts").click()
+    navigate(browser, By.LINK_TEXT, "Alerts")
     Select(browser.find_element(By.NAME, "for")).select_by_visible_text("24h")
-    browser.find_element(By.XPATH, "//button[text()='Snooze']").click()
+    navigate(browser, By.XPATH, "//button[text()='Snooze']")
     assert "Snoozed" in browser.find_element(By.TAG_NAME, "main").text
-    browser.find_element(By.XPATH, "//button[text()='Unsnooze']").click()
+    navigate(browser, By.XPATH, "//button[text()='Unsnooze']")
     assert "Snoozed" not in browser.find_element(By.TAG_NAME, "main").text
 
 
