@@ -113,8 +113,10 @@ def themes_text() -> ColumnElement[Any]:
     items and unordered: read it with `split_themes`. Correlated, so it fits any mention query."""
     model = (
         select(func.aggregate_strings(MentionTheme.theme, ","))
+        # the lookup correlates to mention_themes, its own enclosing query (never to a mention
+        # two levels up, which SQLAlchemy would add to the FROM list instead)
         .where(MentionTheme.mention_id == MentionRow.id,
-               _latest_theme_state(MentionRow.id, MentionTheme.theme) != ABSENT)
+               _latest_theme_state(MentionTheme.mention_id, MentionTheme.theme) != ABSENT)
         .scalar_subquery()
     )
     added, in_force = _added_themes()

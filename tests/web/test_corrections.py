@@ -45,6 +45,16 @@ def test_effective_tags_follow_the_newest_correction(database: Database) -> None
         assert mention_tags(session, mention).sentiment == "negative"
 
 
+def test_removing_a_theme_from_one_mention_leaves_the_others(database: Database) -> None:
+    ids = seed(database)  # a1, a2 and a5 carry slow_response
+    with database.session() as session:
+        correct_theme(session, ids["a2"], "slow_response", False, "ana", NOW.replace(tzinfo=None))
+    with database.session() as session:
+        themes = {row["external_id"]: row["themes"] for row in export_rows(session, MentionFilter())}
+    assert "slow_response" not in themes["a2"]
+    assert "slow_response" in themes["a1"] and "slow_response" in themes["a5"]
+
+
 def test_corrections_survive_retagging(database: Database) -> None:
     ids = seed(database)
     with database.session() as session:
