@@ -82,8 +82,8 @@ def _added_themes() -> tuple[Any, ColumnElement[bool]]:
     return added, and_(added.field == THEME, added.after == PRESENT, newest)
 
 
-def effective_themes(*mention_filters: ColumnElement[bool]) -> Subquery:
-    """(mention_id, theme) pairs in force for mentions matching `mention_filters`.
+def effective_themes(*mention_filters: ColumnElement[bool], theme: str | None = None) -> Subquery:
+    """(mention_id, theme) pairs in force for mentions matching `mention_filters` (and `theme`).
 
     The filters go inside both halves so the database only ever materialises the rows asked for.
     """
@@ -94,6 +94,9 @@ def effective_themes(*mention_filters: ColumnElement[bool]) -> Subquery:
                _latest_theme_state(MentionTheme.mention_id, MentionTheme.theme) != ABSENT)
     )
     added, in_force = _added_themes()
+    if theme is not None:
+        model = model.where(MentionTheme.theme == theme)
+        in_force = and_(in_force, added.theme == theme)
     stored = aliased(MentionTheme)
     extra = (
         select(added.mention_id, added.theme)

@@ -92,8 +92,7 @@ class ThemeDay:
 def daily_themes(session: Session, brand: str, start: datetime, end: datetime,
                  theme: str | None = None) -> list[ThemeDay]:
     """Mentions per day and effective theme (only `theme` if given), with how many are negative."""
-    conditions = _in_range(brand, start, end)
-    pairs = effective_themes(*conditions)
+    pairs = effective_themes(*_in_range(brand, start, end), theme=theme)
     day = _day().label("day")
     query = (
         select(day, pairs.c.theme, func.count(), func.sum(_negative()))
@@ -102,15 +101,13 @@ def daily_themes(session: Session, brand: str, start: datetime, end: datetime,
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
         .group_by(day, pairs.c.theme)
     )
-    if theme is not None:
-        query = query.where(pairs.c.theme == theme)
     return [ThemeDay(str(d), t, n, int(neg or 0)) for d, t, n, neg in session.execute(query)]
 
 
 def theme_by_source(session: Session, brand: str, theme: str, start: datetime, end: datetime
                     ) -> list[tuple[str, int, int]]:
     """(source name, mentions, negative) carrying `theme`, busiest source first."""
-    pairs = effective_themes(*_in_range(brand, start, end))
+    pairs = effective_themes(*_in_range(brand, start, end), theme=theme)
     count = func.count()
     query = (
         select(Source.name, count, func.sum(_negative()))
@@ -118,7 +115,6 @@ def theme_by_source(session: Session, brand: str, theme: str, start: datetime, e
         .join(MentionRow, MentionRow.id == pairs.c.mention_id)
         .join(Source, Source.id == MentionRow.source_id)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
-        .where(pairs.c.theme == theme)
         .group_by(Source.name)
         .order_by(count.desc(), Source.name)
     )
