@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -176,7 +177,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
                 if theme_name:
                     correct_theme(session, mention_id, theme_name, action == "add", who, when)
 
-        await run_in_threadpool(write)
+        await run_in_threadpool(_refused_as_503, write)
         back = _safe_back(str(form.get("back", "")))
         target = request.url_for("mention", mention_id=mention_id).include_query_params(back=back) \
             if back else request.url_for("mention", mention_id=mention_id)
@@ -224,7 +225,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
                 else:
                     report_queries.set_snooze(session, brand, metric, now + duration, now)
 
-        await run_in_threadpool(write)
+        await run_in_threadpool(_refused_as_503, write)
         return RedirectResponse(str(request.url_for("alerts")), 303)
 
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -268,6 +269,15 @@ def create_app(database: Database, settings: Settings) -> Starlette:
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(f"bad request: {exc}", 400)
+
+
+def _refused_as_503(write: Callable[[], None]) -> None:
+    """Run a change; a database that refuses it (a read-only role) gets one clear line, not a 500."""
+    try:
+        write()
+    except (ProgrammingError, OperationalError) as exc:
+        raise HTTPException(503, "the database refused the change (is the dashboard using a "
+                                 f"read-only role?): {str(exc.orig).strip().splitlines()[0]}") from exc
 
 
 def _pages(total: int) -> int:

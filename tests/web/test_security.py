@@ -84,3 +84,43 @@ def test_without_a_password_only_loopback_host_names_are_served(client: TestClie
     assert client.get("/overview", headers={"host": "localhost:8787"}).status_code == 200
     rebound = client.get("/overview", headers={"host": "attacker.example"})
     assert rebound.status_code == 400
+
+
+@pytest.mark.postgres
+def test_a_read_only_role_serves_pages_and_refuses_changes_clearly(postgres_server_url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from storage.db import Database
+    from tests.conftest import _reset
+    from tests.web.conftest import seed
+
+    owner = Database(postgres_server_url)
+    owner.upgrade()
+    _reset(owner)
+    ids = seed(owner)
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP ROLE IF EXISTS repwatch_reader"))
+        connection.execute(text("CREATE ROLE repwatch_reader LOGIN"))
+        connection.execute(text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO repwatch_reader"))
+    reader = Database(make_url(postgres_server_url).set(username="repwatch_reader")
+                      .render_as_string(hide_password=False))
+    try:
+        reader.upgrade()  # already current: no DDL is attempted
+        with TestClient(create_app(reader, Settings([BRAND], THEMES)), base_url="http://127.0.0.1") as client:
+            for path in ("/overview", "/mentions", "/themes/slow_response", "/alerts", "/sources"):
+                assert client.get(path).status_code == 200, path
+            token = client.cookies["repwatch_csrf"]
+            refused = client.post(f"/mentions/{ids['a1']}/correct",
+                                  data={"csrf_token": token, "sentiment": "positive"})
+            assert refused.status_code == 503
+            assert refused.text.startswith("the database refused the change (is the dashboard using "
+                                           "a read-only role?): permission denied")
+    finally:
+        reader.dispose()
+        owner.dispose()
+        with admin.connect() as connection:
+            connection.execute(text("DROP OWNED BY repwatch_reader"))
+            connection.execute(text("DROP ROLE repwatch_reader"))
+        admin.dispose()
