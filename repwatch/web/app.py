@@ -120,25 +120,22 @@ def create_app(database: Database, settings: Settings) -> Starlette:
 
     def export(request: Request) -> Response:
         fmt = request.path_params["fmt"]
+        if fmt not in ("csv", "jsonl"):
+            raise HTTPException(404, "export as mentions/export.csv or mentions/export.jsonl")
         query = views.BrowseQuery.parse(request.query_params, _now().date())
 
         def lines() -> Iterator[str]:
+            if fmt == "csv":
+                yield _csv_line(EXPORT_FIELDS)
             with database.session() as session:
-                if fmt == "csv":
-                    buffer = io.StringIO()
-                    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
-                    writer.writeheader()
                 for row in export_rows(session, query.filters):
                     if fmt == "jsonl":
                         yield json.dumps(row, ensure_ascii=False) + "\n"
-                        continue
-                    writer.writerow({**row, "themes": ";".join(row["themes"]),
-                                     "metrics": json.dumps(row["metrics"], sort_keys=True)})
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-                if fmt == "csv" and buffer.getvalue():
-                    yield buffer.getvalue()
+                    else:  # as `repwatch mentions export --format csv` writes them
+                        yield _csv_line([";".join(row["themes"]) if name == "themes"
+                                         else json.dumps(row["metrics"], sort_keys=True)
+                                         if name == "metrics" else row[name]
+                                         for name in EXPORT_FIELDS])
 
         media = "text/csv" if fmt == "csv" else "application/x-ndjson"
         return StreamingResponse(lines(), media_type=media, headers={
@@ -269,6 +266,12 @@ def create_app(database: Database, settings: Settings) -> Starlette:
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(f"bad request: {exc}", 400)
+
+
+def _csv_line(values: Sequence[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue()
 
 
 def _refused_as_503(write: Callable[[], None]) -> None:

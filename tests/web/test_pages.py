@@ -70,6 +70,7 @@ def test_export_uses_the_same_filters(client: TestClient) -> None:
     assert sorted(row["external_id"] for row in rows) == ["a1", "a2", "a5"]
     lines = client.get("/mentions/export.jsonl", params={"theme": "broken_promise"}).text.splitlines()
     assert [json.loads(line)["external_id"] for line in lines] == ["a2"]
+    assert client.get("/mentions/export.xml").status_code == 404
 
 
 def test_stored_text_is_escaped(client: TestClient) -> None:
