@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.corrections import effective_sentiment, effective_themes, split_themes
 from storage.mentions import MentionFilter, filtered_mentions
-from storage.models import Alert, Digest, MentionRow, MentionTheme, Source, Tag
+from storage.models import Digest, MentionRow, MentionTheme, Source, Tag
 
 
 def _in_range(brand: str, start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -232,6 +232,3 @@ def digests(session: Session, limit: int = 200) -> list[Digest]:
     return list(session.scalars(
         select(Digest).order_by(Digest.period_start.desc(), Digest.brand).limit(limit)))
 
-
-def alert(session: Session, alert_id: int) -> Alert | None:
-    return session.get(Alert, alert_id)
