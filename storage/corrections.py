@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Float, Subquery, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import MentionRow, MentionTheme, Source, Tag, TagCorrection
@@ -83,12 +83,13 @@ def _added_themes() -> tuple[Any, ColumnElement[bool]]:
 
 
 def effective_themes(*mention_filters: ColumnElement[bool], theme: str | None = None) -> Subquery:
-    """(mention_id, theme) pairs in force for mentions matching `mention_filters` (and `theme`).
+    """(mention_id, theme, score) rows in force for mentions matching `mention_filters` (and
+    `theme`); `score` is the model's, 1.0 for a theme a person added.
 
     The filters go inside both halves so the database only ever materialises the rows asked for.
     """
     model = (
-        select(MentionTheme.mention_id, MentionTheme.theme)
+        select(MentionTheme.mention_id, MentionTheme.theme, MentionTheme.score)
         .join(MentionRow, MentionRow.id == MentionTheme.mention_id)
         .where(*mention_filters,
                _latest_theme_state(MentionTheme.mention_id, MentionTheme.theme) != ABSENT)
@@ -99,7 +100,7 @@ def effective_themes(*mention_filters: ColumnElement[bool], theme: str | None = 
         in_force = and_(in_force, added.theme == theme)
     stored = aliased(MentionTheme)
     extra = (
-        select(added.mention_id, added.theme)
+        select(added.mention_id, added.theme, literal(1.0, Float).label("score"))
         .join(MentionRow, MentionRow.id == added.mention_id)
         .where(
             *mention_filters, in_force,

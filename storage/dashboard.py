@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.corrections import effective_sentiment, effective_themes, split_themes
 from storage.mentions import MentionFilter, filtered_mentions
-from storage.models import Digest, MentionRow, MentionTheme, Source, Tag
+from storage.models import Digest, MentionRow, Source, Tag
 
 
 def _in_range(brand: str, start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -137,17 +137,14 @@ def top_quotes(session: Session, brand: str, start: datetime, end: datetime, per
                ) -> list[Quote]:
     """Up to `per_theme` mentions per effective theme: the model's most confident first, newest next."""
     pairs = effective_themes(*_in_range(brand, start, end))
-    score = func.coalesce(MentionTheme.score, 1.0)  # a theme a person added counts as certain
     rank = func.row_number().over(
         partition_by=pairs.c.theme,
-        order_by=(score.desc(), MentionRow.published_at.desc(), MentionRow.id),
+        order_by=(pairs.c.score.desc(), MentionRow.published_at.desc(), MentionRow.id),
     ).label("rank")
     ranked = (
         select(pairs.c.theme, MentionRow.id.label("mention_id"), rank)
         .select_from(pairs)
         .join(MentionRow, MentionRow.id == pairs.c.mention_id)
-        .outerjoin(MentionTheme, (MentionTheme.mention_id == pairs.c.mention_id)
-                   & (MentionTheme.theme == pairs.c.theme))
         .subquery()
     )
     query = (
