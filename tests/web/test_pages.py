@@ -124,3 +124,23 @@ def test_actions_without_the_csrf_token_are_refused(client: TestClient, seeded) 
     refused = client.post(f"/mentions/{ids['a1']}/correct", data={"sentiment": "positive"})
     assert refused.status_code == 403
     assert "Snoozed" not in client.get("/alerts").text
+
+
+def test_digest_archive_links_to_each_digest(client: TestClient, seeded) -> None:
+    from datetime import datetime
+
+    from storage.reports import save_digest
+
+    database, _ = seeded
+    with database.session() as session:
+        digest = save_digest(session, {
+            "brand": "Acme", "period_label": "2026-W48", "period_start": datetime(2026, 11, 23),
+            "period_end": datetime(2026, 11, 30), "created_at": datetime(2026, 11, 30, 8),
+            "data": {}, "html": "<p>x</p>", "text": "Acme, week 48: <b>412 mentions</b>",
+            "markdown": "", "charts": {}, "archive_path": None, "sent_at": None})
+        digest_id = digest.id
+    listing = client.get("/sources").text
+    assert f'href="http://127.0.0.1/digests/{digest_id}"' in listing and "2026-W48" in listing
+    page = client.get(f"/digests/{digest_id}").text
+    assert "Acme, week 48: &lt;b&gt;412 mentions&lt;/b&gt;" in page
+    assert client.get("/digests/999999").status_code == 404
