@@ -200,6 +200,17 @@ class SmtpConfig(Strict):
     _check_password_env = field_validator("password_env")(env_var_is_set)
 
 
+class WebConfig(Strict):
+    """`repwatch serve`: who may use the dashboard when it listens beyond loopback."""
+
+    user: str = "admin"
+    password_hash: str | None = None  # from `repwatch serve --hash-password`
+    password_hash_env: str | None = None  # or the environment variable holding that hash
+    proxy_user_header: str | None = None  # trust this header set by an authenticating proxy
+
+    _check_password_hash_env = field_validator("password_hash_env")(env_var_is_set)
+
+
 class Config(Strict):
     database: DatabaseConfig = DatabaseConfig()
     brands: list[BrandConfig] = Field(min_length=1)
@@ -211,6 +222,7 @@ class Config(Strict):
     digest: DigestConfig = DigestConfig()
     alerts: AlertsConfig = AlertsConfig()
     smtp: SmtpConfig | None = None
+    web: WebConfig = WebConfig()
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:

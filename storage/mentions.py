@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, delete, func, select
+from sqlalchemy import Select, Table, delete, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from collector.mention import Mention
+from storage.corrections import effective_sentiment, has_theme, split_themes, themes_text
 from storage.models import MentionRow, MentionTheme, Source, Tag
+from storage.search import matches_text
 
 MAX_EXTERNAL_ID = 500
 SHORT_FIELDS = {"author": 500, "language": 16}
@@ -235,17 +237,17 @@ class MentionFilter:
     sentiment: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    rating: int | None = None
+    language: str | None = None
+    text: str | None = None  # every word in the title or text
 
 
 def filtered_mentions(filters: MentionFilter) -> Select[Any]:
-    """A SELECT of mentions with their source, tag row and themes, filters as bound parameters."""
-    themes = (
-        select(func.aggregate_strings(MentionTheme.theme, ","))
-        .where(MentionTheme.mention_id == MentionRow.id)
-        .scalar_subquery()
-    )
+    """A SELECT of mentions with their source, tag row, effective sentiment and themes (corrections
+    applied; read themes with `split_themes`), filters as bound parameters."""
+    sentiment = effective_sentiment()
     query = (
-        select(MentionRow, Source.name, Tag, themes.label("themes"))
+        select(MentionRow, Source.name, Tag, themes_text().label("themes"), sentiment.label("sentiment"))
         .join(Source, Source.id == MentionRow.source_id)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
         .order_by(MentionRow.published_at, MentionRow.id)
@@ -255,13 +257,15 @@ def filtered_mentions(filters: MentionFilter) -> Select[Any]:
     if filters.source:
         query = query.where(Source.name == filters.source)
     if filters.sentiment:
-        query = query.where(Tag.sentiment == filters.sentiment)
+        query = query.where(sentiment == filters.sentiment)
     if filters.theme:
-        query = query.where(
-            select(MentionTheme.mention_id)
-            .where(MentionTheme.mention_id == MentionRow.id, MentionTheme.theme == filters.theme)
-            .exists()
-        )
+        query = query.where(has_theme(filters.theme))
+    if filters.rating is not None:
+        query = query.where(MentionRow.rating == filters.rating)
+    if filters.language:
+        query = query.where(MentionRow.language == filters.language)
+    if filters.text:
+        query = query.where(matches_text(filters.text))
     if filters.since:
         query = query.where(MentionRow.published_at >= utc_naive(filters.since))
     if filters.until:
@@ -278,7 +282,7 @@ EXPORT_FIELDS = (
 
 def export_rows(session: Session, filters: MentionFilter) -> Iterator[dict[str, Any]]:
     """Mentions as plain dicts in EXPORT_FIELDS order, streamed."""
-    for mention, source_name, tag, themes in session.execute(
+    for mention, source_name, tag, themes, sentiment in session.execute(
         filtered_mentions(filters).execution_options(yield_per=1000)
     ):
         yield {
@@ -293,8 +297,8 @@ def export_rows(session: Session, filters: MentionFilter) -> Iterator[dict[str, 
             "language": mention.language,
             "published_at": as_utc(mention.published_at).isoformat(),
             "collected_at": as_utc(mention.collected_at).isoformat(),
-            "sentiment": tag.sentiment if tag else None,
-            "themes": sorted(themes.split(",")) if themes else [],
+            "sentiment": sentiment,
+            "themes": split_themes(themes),
             "tag_status": tag.status if tag else "untagged",
             "detected_language": tag.language if tag else None,
             "model_version": tag.model_version if tag else None,

@@ -60,6 +60,9 @@ class MentionRow(Base):
         Index("ix_mentions_brand_published", "brand", "published_at"),
         Index("ix_mentions_source_published", "source_id", "published_at"),
         Index("ix_mentions_collected", "collected_at"),
+        Index("ix_mentions_published", "published_at"),  # the dashboard's any-brand date ranges
+        # Covers the dashboard's per-day counts and ratings without reading the mention rows.
+        Index("ix_mentions_brand_published_cover", "brand", "published_at", "source_id", "rating"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -238,3 +241,24 @@ class EmergingCluster(Base):
     label: Mapped[str] = mapped_column(Text)
     count: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TagCorrection(Base):
+    """A person's correction of a mention's tags, kept apart from model output so re-tagging keeps it.
+
+    `field` is 'sentiment' (before/after: sentiment names; after None reverts to the model) or
+    'theme' (`theme` names it; before/after: 'present' or 'absent'). The newest row per
+    (mention, field, theme) is the one in force.
+    """
+
+    __tablename__ = "tag_corrections"
+    __table_args__ = (Index("ix_tag_corrections_mention", "mention_id", "field", "theme"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(16))
+    theme: Mapped[str | None] = mapped_column(String(100))
+    before: Mapped[str | None] = mapped_column(String(100))
+    after: Mapped[str | None] = mapped_column(String(100))
+    corrected_by: Mapped[str] = mapped_column(String(200))
+    corrected_at: Mapped[datetime]

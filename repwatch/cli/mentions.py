@@ -26,6 +26,7 @@ from repwatch.importer import (
     parse_time,
     read_export,
 )
+from storage.corrections import CORRECTION_FIELDS, corrected_mentions
 from storage.mentions import (
     EXPORT_FIELDS,
     MentionFilter,
@@ -82,9 +83,13 @@ def _csv_cells(row: dict[str, Any]) -> dict[str, Any]:
 @click.option("--sentiment", type=click.Choice(["negative", "neutral", "positive"]))
 @click.option("--since", help="Published at or after (ISO date or time, UTC if no zone).")
 @click.option("--until", help="Published before (ISO date or time).")
+@click.option("--corrections", is_flag=True,
+              help="Only mentions a person corrected, with their corrected and model tags "
+                   "(labelled data for retraining).")
 @pass_app
 def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, source: str | None,
-           theme: str | None, sentiment: str | None, since: str | None, until: str | None) -> None:
+           theme: str | None, sentiment: str | None, since: str | None, until: str | None,
+           corrections: bool) -> None:
     """Write stored mentions as CSV or JSONL, filtered."""
     if output and not output.parent.is_dir():
         raise click.BadParameter(f"folder {str(output.parent)!r} does not exist", param_hint="--output")
@@ -98,6 +103,9 @@ def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, so
     _known(theme, themes, "theme", "--theme")
     filters = MentionFilter(brand=brand, source=source, theme=theme, sentiment=sentiment,
                             since=_time_option(since), until=_time_option(until))
+    if corrections:
+        _export_corrections(app, fmt, output, filters)
+        return
     handle: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     count = 0
     try:
@@ -119,6 +127,29 @@ def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, so
 
 ROUND_TRIP_COLUMNS = {"source", "brand", "external_id"}
 SHOWN_BAD_ROWS = 20
+
+
+def _export_corrections(app: AppContext, fmt: str, output: Path | None, filters: MentionFilter) -> None:
+    handle: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    count = 0
+    try:
+        with app.database.session() as session:
+            writer = csv.DictWriter(handle, fieldnames=CORRECTION_FIELDS) if fmt == "csv" else None
+            if writer:
+                writer.writeheader()
+            for row in corrected_mentions(session, filters):
+                count += 1
+                if writer:
+                    cells = {**row, "themes": ";".join(row["themes"]),
+                             "model_themes": ";".join(row["model_themes"])}
+                    writer.writerow({name: escape_formula(value) if isinstance(value, str) else value
+                                     for name, value in cells.items()})
+                else:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            handle.close()
+    click.echo(f"exported {count} corrected mentions", err=True)
 
 
 @mentions_group.command("import")

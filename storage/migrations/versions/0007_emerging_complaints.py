@@ -1,7 +1,7 @@
 """emerging complaints: stored sentence vectors and the week's complaint groups
 
 Revision ID: 0007
-Revises: 0001
+Revises: 0005
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0007'
-down_revision: str | None = '0001'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
