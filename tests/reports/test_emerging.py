@@ -139,7 +139,8 @@ def test_the_digest_shows_new_this_week_in_every_format(
 ) -> None:
     seed_weeks(sqlite_seed, {0: 60})
     find_emerging(sqlite_seed.database, tagger, "Acme", WEEK, ZONE, NOW)
-    report = build_digest(sqlite_seed.database, make_config(), "Acme", WEEK, NOW, tmp_path)
+    report = build_digest(sqlite_seed.database, make_config().digest_settings(), "Acme", WEEK, NOW,
+                          tmp_path)
 
     [item] = report.data["emerging"]
     assert "charge" in item["label"] and item["status"] == "new"
