@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from reports import charts
+from reports import charts, competitors
 from reports.mail import InlineImage, Message
 from reports.notify import Notifier, email_notifier
 from reports.periods import Week, last_full_week, week_edges
@@ -311,6 +311,7 @@ def build_data(
         "new": new,
         "sources": sources,
         "unsupported_languages": [{"language": lang, "count": n} for lang, n in languages],
+        "competitors": competitors.comparison(database, config, brand, edges, themes, zone),
         "charts": {"volume": "volume-trend"},
     }
 
@@ -359,7 +360,7 @@ def build_digest(
     out_dir: Path | None = None,
 ) -> DigestReport:
     """Build, store and archive the digest of `brand` for `week` (default: last full week)."""
-    if brand not in {b.name for b in config.brands}:
+    if brand not in config.digest_brands():
         raise ValueError(f"{brand!r} is not a brand in the config")
     zone = ZoneInfo(config.digest.timezone)
     week = week or last_full_week(as_utc(now), zone)

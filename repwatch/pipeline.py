@@ -100,9 +100,9 @@ class Pipeline:
         from reports.digest import build_digest, send_digest
 
         reports = []
-        for brand in self.config.brands:
-            with log_context(brand=brand.name):
-                report = build_digest(self.database, self.config, brand.name, None, self.clock(),
+        for brand in self.config.digest_brands():
+            with log_context(brand=brand):
+                report = build_digest(self.database, self.config, brand, None, self.clock(),
                                       out_dir=self.digest_dir)
                 log.info("digest %s written to %s", report.period_label, report.archive_path)
                 if send and self.config.digest.recipients:

@@ -182,6 +182,7 @@ class MentionFilter:
     sentiment: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    exclude_brands: tuple[str, ...] = ()
 
 
 def filtered_mentions(filters: MentionFilter) -> Select[Any]:
@@ -199,6 +200,8 @@ def filtered_mentions(filters: MentionFilter) -> Select[Any]:
     )
     if filters.brand:
         query = query.where(MentionRow.brand == filters.brand)
+    if filters.exclude_brands:
+        query = query.where(MentionRow.brand.not_in(filters.exclude_brands))
     if filters.source:
         query = query.where(Source.name == filters.source)
     if filters.sentiment:

@@ -49,12 +49,17 @@ def _time_option(value: str | None) -> datetime | None:
 @click.option("--sentiment", type=click.Choice(["negative", "neutral", "positive"]))
 @click.option("--since", help="Published at or after (ISO date or time, UTC if no zone).")
 @click.option("--until", help="Published before (ISO date or time).")
+@click.option("--competitors", "with_competitors", is_flag=True,
+              help="Include the configured competitors' mentions (default: brands only).")
 @pass_app
 def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, source: str | None,
-           theme: str | None, sentiment: str | None, since: str | None, until: str | None) -> None:
+           theme: str | None, sentiment: str | None, since: str | None, until: str | None,
+           with_competitors: bool) -> None:
     """Write stored mentions as CSV or JSONL, filtered."""
+    rivals = () if with_competitors or brand else tuple(c.name for c in app.config.competitors)
     filters = MentionFilter(brand=brand, source=source, theme=theme, sentiment=sentiment,
-                            since=_time_option(since), until=_time_option(until))
+                            since=_time_option(since), until=_time_option(until),
+                            exclude_brands=rivals)
     handle: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     count = 0
     try:
