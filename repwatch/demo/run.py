@@ -130,7 +130,7 @@ def _collect(pipeline: Pipeline, console: Console, result: DemoResult) -> None:
         runs = pipeline.collection.run_all(sources, progress=show)
     failed = [run for run in runs if run.error]
     for run in failed:
-        console.print(f"[red]{escape(run.error or "")}[/red]")
+        console.print(f"[red]{escape(run.error or '')}[/red]")
     result.collected = sum(run.new for run in runs)
 
 
