@@ -42,6 +42,7 @@ class Party:
     rating_sum: int = 0
     rating_count: int = 0
     themes: dict[str, int] = field(default_factory=dict)
+    source_problems: list[str] = field(default_factory=list)
 
     def rate(self, theme: str) -> float | None:
         return _per_thousand(self.themes.get(theme, 0), self.tagged[1])
@@ -64,6 +65,13 @@ def _load(session: Any, name: str, is_brand: bool, edges: Sequence[datetime]) ->
     for theme_row in queries.themes_by_bucket(session, name, edges):
         if theme_row.bucket == 1:
             party.themes[theme_row.theme] = theme_row.count
+    if not is_brand:  # the brand's own sources have their section in the digest
+        for state in queries.source_states(session, name, edges[1], edges[2]):
+            if state.consecutive_failures:
+                party.source_problems.append(
+                    f"{state.name}: {state.consecutive_failures} failed runs in a row")
+            elif state.last_success_at is None:
+                party.source_problems.append(f"{state.name}: has never collected successfully")
     return party
 
 
@@ -120,6 +128,7 @@ def _party_view(party: Party, everyone: Sequence[Party]) -> dict[str, Any]:
         "rating": None if not party.rating_count else party.rating_sum / party.rating_count,
         "rating_count": party.rating_count,
         "tagged": party.tagged[1],
+        "source_problems": party.source_problems,
     }
 
 
@@ -161,6 +170,8 @@ def comparison(
         "competitors": rivals,
         "parties": [_party_view(party, everyone) for party in everyone],
         "themes": rows,
+        "source_problems": [f"{party.name}: {problem}" for party in others
+                            for problem in party.source_problems],
         "worse": [row["theme"] for row in rows if row["verdict"] == "worse"],
         "better": worse_elsewhere,
         "test": {

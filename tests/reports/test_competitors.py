@@ -17,6 +17,7 @@ from reports.periods import Week, week_edges
 from repwatch.cli import cli
 from repwatch.config import Config
 from storage.db import Database
+from storage.mentions import utc_naive
 
 LONDON = ZoneInfo("Europe/London")
 W47 = Week(2026, 47)  # Monday 16 to Sunday 22 November 2026
@@ -43,7 +44,7 @@ def plant(seed: Seeder, brand: str, week_start: datetime, total: int, themes: di
     """`total` tagged mentions of `brand` over one week; the first ones carry the themes."""
     source = f"{brand.lower()}-reviews"
     if source not in seed.sources:
-        seed.source(source, kind="google_play", brand=brand)
+        seed.source(source, kind="google_play", brand=brand, last_success_at=utc_naive(NOW))
     labels = [theme for theme, count in themes.items() for _ in range(count)]
     for index in range(total):
         theme = labels[index] if index < len(labels) else None
@@ -135,6 +136,21 @@ def test_share_of_voice_negative_share_and_ratings_with_their_trend(
     assert initech["negative_share"] is None and initech["rating"] is None
 
 
+def test_a_failing_or_never_run_competitor_source_is_named(database: Database, seed: Seeder
+                                                          ) -> None:
+    plant(seed, "Acme", THIS_WEEK, 10, {})
+    plant(seed, "Globex", THIS_WEEK, 10, {})
+    seed.source("acme-forum", brand="Acme", consecutive_failures=2)  # the digest's own section
+    seed.source("globex-forum", brand="Globex", consecutive_failures=3, last_error="HTTP 503",
+                last_success_at=utc_naive(NOW - timedelta(days=3)))
+    seed.source("initech-store", brand="Initech")
+    seed.flush()
+    assert compare(database)["source_problems"] == [
+        "Globex: globex-forum: 3 failed runs in a row",
+        "Initech: initech-store: has never collected successfully",
+    ]
+
+
 def test_a_brand_without_competitors_gets_no_section(database: Database, tmp_path: Path) -> None:
     _, edges = week_edges(W47, 8, LONDON)
     assert comparison(database, make_config(), "Acme", edges, THEMES, LONDON) is None
@@ -149,6 +165,7 @@ def test_the_digest_shows_the_section_in_every_format(
     plant(seed, "Acme", THIS_WEEK, 1000, {"slow_response": 100, "hard_to_reach": 25})
     plant(seed, "Globex", THIS_WEEK, 1000, {"slow_response": 30, "hard_to_reach": 80}, rating=3)
     plant(seed, "Acme", LAST_WEEK, 10, {})
+    seed.source("globex-forum", brand="Globex", consecutive_failures=3)
     seed.flush()
     config = competitor_config()
     report = build_digest(database, config, "Acme", W47, NOW, tmp_path)
@@ -159,7 +176,11 @@ def test_the_digest_shows_the_section_in_every_format(
     assert f"&ldquo;{quote}&rdquo;" in report.html and "A Globex customer" in report.html
     assert "YOU AND YOUR COMPETITORS" in report.text and f'"{quote}"' in report.text
     assert "WORSE: slow response: 100 per 1,000 of your mentions vs 30" in report.text
+    problem = "Globex: globex-forum: 3 failed runs in a row"
+    assert f"<b>Competitor counts are incomplete:</b> {problem}." in report.html
+    assert f"!! Competitor counts are incomplete: {problem}." in report.text
     assert "## You and your competitors" in report.markdown
+    assert f"> **Competitor counts are incomplete:** {problem}." in report.markdown
     assert "| hard to reach | 25 (25) | 80 (80) | – (0) | 80 (80) | **better** |" in report.markdown
     stored = json.loads((tmp_path / "acme" / "2026-W47" / "digest.json").read_text())
     assert stored["competitors"]["better"] == ["hard_to_reach"]
