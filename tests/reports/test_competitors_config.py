@@ -13,6 +13,7 @@ from reports.alerts import check_alerts
 from reports.notify import DryRunNotifier
 from repwatch.cli import cli
 from repwatch.config import ConfigError, example_config_text, parse_config
+from repwatch.pipeline import Pipeline
 from storage.db import Database
 
 BRANDS = """\
@@ -123,3 +124,14 @@ def test_a_competitor_spike_raises_no_alert(database: Database, seed: Seeder) ->
     config = make_config("competitors:\n  - name: Globex\n    competitor_of: [Acme]\n")
     summary = check_alerts(database, config, now, [DryRunNotifier()])
     assert summary.fired == ["Acme|theme:slow_response"]  # the same burst fires for the brand
+
+
+@pytest.mark.parametrize(("own_digest", "digests"), [(False, ["Acme"]), (True, ["Acme", "Globex"])])
+def test_the_weekly_digest_skips_competitors_unless_they_ask(
+    database: Database, tmp_path: Path, own_digest: bool, digests: list[str]
+) -> None:
+    config = make_config("competitors:\n  - name: Globex\n    competitor_of: [Acme]\n"
+                         f"    digest: {str(own_digest).lower()}\n")
+    pipeline = Pipeline(config, database, clock=lambda: datetime(2026, 11, 24, 9, tzinfo=UTC),
+                        digest_dir=tmp_path)
+    assert [report.brand for report in pipeline.weekly_digest(send=False)] == digests
