@@ -60,7 +60,6 @@ class BrandTerms:
     hashtags: tuple[str, ...] = ()
     apple_app_ids: tuple[str, ...] = ()
     google_play_ids: tuple[str, ...] = ()
-    competitors: tuple[str, ...] = ()
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reports import charts
+from reports import charts, competitors
 from reports.digest_settings import DigestSettings, SourceSettings
 from reports.mail import InlineImage, Message
 from reports.notify import Notifier
@@ -313,6 +313,8 @@ def build_data(
         "emerging": sorted(emerging, key=lambda item: -item["count"])[:EMERGING_SHOWN],
         "sources": sources,
         "unsupported_languages": [{"language": lang, "count": n} for lang, n in languages],
+        "competitors": competitors.comparison(database, brand, settings.competitors.get(brand, ()), edges,
+                                              themes, zone),
         "charts": {"volume": "volume-trend"},
     }
 

@@ -6,7 +6,7 @@ Kept apart from `reports.digest` so loading the config does not load the rendere
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,3 +31,4 @@ class DigestSettings:
     trend_weeks: int = 12
     output_dir: Path = Path("digests")
     recipients: tuple[str, ...] = ()
+    competitors: dict[str, tuple[str, ...]] = field(default_factory=dict)  # brand -> its competitors

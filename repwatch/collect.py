@@ -79,7 +79,6 @@ def brand_terms(brand: BrandConfig) -> BrandTerms:
         hashtags=tuple(brand.hashtags),
         apple_app_ids=tuple(brand.apple_app_ids),
         google_play_ids=tuple(brand.google_play_ids),
-        competitors=tuple(brand.competitors),
     )
 
 

@@ -83,7 +83,13 @@ class BrandConfig(Strict):
     hashtags: list[str] = []
     apple_app_ids: list[str] = []
     google_play_ids: list[str] = []
-    competitors: list[str] = []
+
+
+class CompetitorConfig(BrandConfig):
+    """Tracked like a brand (its own terms and sources) to compare with, never alerted on."""
+
+    competitor_of: list[SingleLine] = Field(min_length=1)
+    digest: bool = False  # a weekly digest of its own as well
 
 
 class SourceConfig(Strict):
@@ -214,6 +220,7 @@ class WebConfig(Strict):
 class Config(Strict):
     database: DatabaseConfig = DatabaseConfig()
     brands: list[BrandConfig] = Field(min_length=1)
+    competitors: list[CompetitorConfig] = []
     sources: list[SourceConfig] = []
     network: NetworkConfig = NetworkConfig()
     collection: CollectionConfig = CollectionConfig()
@@ -236,12 +243,20 @@ class Config(Strict):
         return [*THEMES, *(theme.name for theme in self.themes.custom)]
 
     def brand(self, name: str) -> BrandConfig:
-        return next(brand for brand in self.brands if brand.name == name)
+        """The brand or competitor called `name` (sources may belong to either)."""
+        return next(brand for brand in [*self.brands, *self.competitors] if brand.name == name)
+
+    def competitors_of(self, brand: str) -> list[CompetitorConfig]:
+        return [competitor for competitor in self.competitors if brand in competitor.competitor_of]
+
+    def digest_brands(self) -> list[str]:
+        """Who gets a weekly digest: every brand, and the competitors that ask for one."""
+        return [b.name for b in self.brands] + [c.name for c in self.competitors if c.digest]
 
     def digest_settings(self) -> DigestSettings:
         """The digest's own settings: what it reads of brands, themes, sources and `digest`."""
         return DigestSettings(
-            brands=tuple(brand.name for brand in self.brands),
+            brands=tuple(self.digest_brands()),
             themes=(*self.themes.enabled_defaults, *(theme.name for theme in self.themes.custom)),
             sources=tuple(SourceSettings(source.name, source.kind, source.brand, source.enabled,
                                          source.every) for source in self.sources),
@@ -249,6 +264,8 @@ class Config(Strict):
             trend_weeks=self.digest.trend_weeks,
             output_dir=Path(self.digest.output_dir),
             recipients=tuple(self.digest.recipients),
+            competitors={brand.name: tuple(c.name for c in self.competitors_of(brand.name))
+                         for brand in self.brands},
         )
 
     def secret_env_names(self) -> list[str]:
@@ -397,6 +414,19 @@ def _cross_reference_problems(raw: dict[str, Any], lines: Mapping[tuple[Any, ...
     for index, name in enumerate(brands):
         if name in brands[:index]:
             add(("brands", index, "name"), f"brand {name!r} is defined twice")
+    competitors = [c.get("name") for c in _list(raw.get("competitors")) if isinstance(c, dict)]
+    for index, competitor in enumerate(_list(raw.get("competitors"))):
+        if not isinstance(competitor, dict):
+            continue
+        name = competitor.get("name")
+        if name in brands or name in competitors[:index]:
+            add(("competitors", index, "name"), f"{name!r} is already defined as a "
+                f"{'brand' if name in brands else 'competitor'}; every name is used once")
+        for position, brand in enumerate(_list(competitor.get("competitor_of"))):
+            if brand not in brands:
+                known = ", ".join(repr(b) for b in brands if isinstance(b, str)) or "none"
+                add(("competitors", index, "competitor_of", position),
+                    f"{brand!r} is not one of the brands (brands: {known})")
     seen: set[str] = set()
     for index, source in enumerate(_list(raw.get("sources"))):
         if not isinstance(source, dict):
@@ -404,12 +434,32 @@ def _cross_reference_problems(raw: dict[str, Any], lines: Mapping[tuple[Any, ...
         if source.get("name") in seen:
             add(("sources", index, "name"), f"source {source.get('name')!r} is defined twice")
         seen.add(str(source.get("name")))
-        if "brand" in source and source["brand"] not in brands:
-            add(("sources", index, "brand"), f"{source['brand']!r} is not one of the brands")
+        if "brand" in source and source["brand"] not in brands + competitors:
+            either = " or competitors" if competitors else ""
+            add(("sources", index, "brand"), f"{source['brand']!r} is not one of the brands{either}")
     for section in ("digest", "alerts"):
         block = raw.get(section)
         if isinstance(block, dict) and block.get("recipients") and not raw.get("smtp"):
             add((section, "recipients"), "recipients are set but there is no smtp section")
+    return problems
+
+
+def _moved_competitors_problems(
+    raw: dict[str, Any], lines: Mapping[tuple[Any, ...], int]
+) -> list[Problem]:
+    """`brands[].competitors: [names]` (read by nothing before) moved to a section of its own.
+
+    The old key is taken out of `raw` so the problem is reported once, with how to migrate.
+    """
+    problems = []
+    for index, brand in enumerate(_list(raw.get("brands"))):
+        if isinstance(brand, dict) and "competitors" in brand:
+            names = ", ".join(str(n) for n in _list(brand.pop("competitors"))) or "each competitor"
+            loc = ("brands", index, "competitors")
+            problems.append(Problem(_key_path(loc), (
+                f"competitors now have their own top-level `competitors:` section; move {names} "
+                f"there as `- name: ...` with `competitor_of: [{brand.get('name')}]` and its own "
+                "keywords, app ids and sources (see config.example.yaml)"), _line_for(loc, lines)))
     return problems
 
 
@@ -481,6 +531,7 @@ def parse_config(text: str, origin: str = "config", env: Mapping[str, str] | Non
     if not isinstance(raw, dict):
         raise ConfigError(origin, [Problem("", "the file must be a mapping of sections", 1)])
     problems, params = _source_params_problems(raw, lines, env, check_secrets)
+    problems += _moved_competitors_problems(raw, lines)
     problems += _cross_reference_problems(raw, lines)
     config = None
     try:

@@ -240,6 +240,7 @@ class MentionFilter:
     rating: int | None = None
     language: str | None = None
     text: str | None = None  # every word in the title or text
+    exclude_brands: tuple[str, ...] = ()
 
 
 def filtered_mentions(filters: MentionFilter) -> Select[Any]:
@@ -254,6 +255,8 @@ def filtered_mentions(filters: MentionFilter) -> Select[Any]:
     )
     if filters.brand:
         query = query.where(MentionRow.brand == filters.brand)
+    if filters.exclude_brands:
+        query = query.where(MentionRow.brand.not_in(filters.exclude_brands))
     if filters.source:
         query = query.where(Source.name == filters.source)
     if filters.sentiment:

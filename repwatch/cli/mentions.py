@@ -86,10 +86,12 @@ def _csv_cells(row: dict[str, Any]) -> dict[str, Any]:
 @click.option("--corrections", is_flag=True,
               help="Only mentions a person corrected, with their corrected and model tags "
                    "(labelled data for retraining).")
+@click.option("--competitors", "with_competitors", is_flag=True,
+              help="Include the configured competitors' mentions (default: brands only).")
 @pass_app
 def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, source: str | None,
            theme: str | None, sentiment: str | None, since: str | None, until: str | None,
-           corrections: bool) -> None:
+           corrections: bool, with_competitors: bool) -> None:
     """Write stored mentions as CSV or JSONL, filtered."""
     if output and not output.parent.is_dir():
         raise click.BadParameter(f"folder {str(output.parent)!r} does not exist", param_hint="--output")
@@ -98,11 +100,14 @@ def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, so
         themes = app.config.theme_names
         if theme and theme not in themes:
             themes += stored_themes(session)
-    _known(brand, [b.name for b in app.config.brands] + [s.brand for s in stored], "brand", "--brand")
+    configured = [b.name for b in app.config.brands] + [c.name for c in app.config.competitors]
+    _known(brand, configured + [s.brand for s in stored], "brand", "--brand")
     _known(source, [s.name for s in app.config.sources] + [s.name for s in stored], "source", "--source")
     _known(theme, themes, "theme", "--theme")
+    rivals = () if with_competitors or brand else tuple(c.name for c in app.config.competitors)
     filters = MentionFilter(brand=brand, source=source, theme=theme, sentiment=sentiment,
-                            since=_time_option(since), until=_time_option(until))
+                            since=_time_option(since), until=_time_option(until),
+                            exclude_brands=rivals)
     if corrections:
         _export_corrections(app, fmt, output, filters)
         return

@@ -45,7 +45,7 @@ def _now(text: str | None) -> datetime:
 
 
 def _brands(app: AppContext, brand: str | None) -> list[str]:
-    names = [b.name for b in app.config.brands]
+    names = app.config.digest_brands()
     if brand is None:
         return names
     if brand not in names:

@@ -34,5 +34,7 @@ def config_check(app: AppContext) -> None:
     config = load_config(app.config_path, check_secrets=True)
     enabled = sum(source.enabled for source in config.sources)
     brands, sources = len(config.brands), len(config.sources)
-    click.echo(f"{app.config_path}: ok ({brands} brand{'s' * (brands != 1)}, "
+    rivals = len(config.competitors)
+    competitors = f"{rivals} competitor{'s' * (rivals != 1)}, " if rivals else ""
+    click.echo(f"{app.config_path}: ok ({brands} brand{'s' * (brands != 1)}, {competitors}"
                f"{sources} source{'s' * (sources != 1)}, {enabled} enabled)")

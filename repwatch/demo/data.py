@@ -25,6 +25,14 @@ BRAND = {
     "apple_app_ids": ["1587204316"],
     "google_play_ids": ["com.tidewellmobile.app"],
 }
+# The competitor the demo compares Tidewell with: its app reviews only (App Store US, Google Play).
+COMPETITOR = {
+    "name": "Harbourline Mobile",
+    "competitor_of": ["Tidewell Mobile"],
+    "keywords": ["Harbourline"],
+    "apple_app_ids": ["1620457381"],
+    "google_play_ids": ["com.harbourline.mobile"],
+}
 APPLE_COUNTRIES = ("us", "gb")
 SOURCES = ("apple_app_store", "google_play", "hacker_news", "rss", "mastodon", "bluesky")
 WEEKS = 12
@@ -43,6 +51,7 @@ class DemoItem:
     current week. Tail items that are not part of the final `surge` show only when they
     fall inside the current week, so week 12 keeps its own count whatever weekday `now` is.
     `extra` holds source-specific fields (store country, app version, thread, account...).
+    `brand` is None for the demo brand's items, else the competitor's name.
     """
 
     source: str
@@ -60,6 +69,7 @@ class DemoItem:
     week_second: int | None = None
     seconds_before_now: int | None = None
     surge: bool = False
+    brand: str | None = None
 
     def __post_init__(self) -> None:
         weekly = self.week is not None and self.week_second is not None
@@ -88,7 +98,14 @@ class DemoItem:
             record["surge"] = self.surge
         record["planted_themes"] = list(self.planted_themes)
         record["planted_sentiment"] = self.planted_sentiment
+        if self.brand is not None:  # absent for the brand's own items, as before competitors
+            record["brand"] = self.brand
         return record
+
+    def app_ids(self, store: str) -> list[str]:
+        """The ids under which an app store serves this review ("apple_app_ids", ...)."""
+        owner = BRAND if self.brand is None else COMPETITOR
+        return list(owner[store])
 
     @classmethod
     def from_json(cls, record: dict[str, Any]) -> DemoItem:

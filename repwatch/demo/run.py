@@ -63,7 +63,8 @@ def demo_config(server: DemoServer, workspace: Path, smtp_port: int) -> dict[str
     return {
         "database": {"url": f"sqlite:///{workspace / 'repwatch.db'}"},
         "brands": [server.brand_config()],
-        "sources": server.sources_config(),
+        "competitors": [server.competitor_config()],
+        "sources": server.sources_config() + server.competitor_sources_config(),
         "network": {"allow_private_hosts": True, "min_seconds_between_requests": 0},
         "collection": {"backfill_days": 100},
         "digest": {"timezone": "UTC", "recipients": [RECIPIENTS["digest"]],

@@ -3,6 +3,7 @@
     with DemoServer(now) as server:
         server.base_url           # http://127.0.0.1:<ephemeral port>
         server.sources_config()   # the `sources:` list pointing every collector at it
+        server.competitor_sources_config()  # the competitor's app store sources
         server.environment()      # secrets the sources name (the Bluesky app password)
 
 It listens on 127.0.0.1 only, on a port the system picks, in a background thread. Items are
@@ -29,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from repwatch.demo.api import apple, bluesky, feeds, google_play, hacker_news, mastodon
 from repwatch.demo.api.common import Catalog, Reply, Request, text_reply
-from repwatch.demo.data import BRAND, DemoItem, load_items
+from repwatch.demo.data import BRAND, COMPETITOR, DemoItem, load_items
 
 HOST = "127.0.0.1"
 BLUESKY_PASSWORD_ENV = "REPWATCH_DEMO_BLUESKY_PASSWORD"  # noqa: S105 - a variable name
@@ -159,6 +160,22 @@ class DemoServer:
                 "identifier": self.bluesky_identifier, "app_password_env": BLUESKY_PASSWORD_ENV,
                 "max_pages": 40, "service_url": base, "appview_url": base,
             }),
+        ]
+
+    def competitor_config(self) -> dict[str, Any]:
+        """The `competitors:` entry for the demo brand's competitor."""
+        return {key: list(value) if isinstance(value, list) else value
+                for key, value in COMPETITOR.items()}
+
+    def competitor_sources_config(self) -> list[dict[str, Any]]:
+        """The competitor's sources: its App Store (US) and Google Play reviews, on this server."""
+        base, brand = self.base_url, str(COMPETITOR["name"])
+        return [
+            {"name": "demo-harbourline-app-store", "kind": "apple_app_store", "brand": brand,
+             "every": "6h", "params": {"countries": ["us"], "max_pages": 10, "base_url": base}},
+            {"name": "demo-harbourline-google-play", "kind": "google_play", "brand": brand,
+             "every": "6h", "params": {"language": "en", "country": "us", "max_pages": 40,
+                                       "base_url": base}},
         ]
 
     def environment(self) -> dict[str, str]:

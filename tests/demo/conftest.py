@@ -21,8 +21,14 @@ def now() -> datetime:
 
 
 @pytest.fixture(scope="session")
-def items() -> list[DemoItem]:
+def all_items() -> list[DemoItem]:
     return load_items()
+
+
+@pytest.fixture(scope="session")
+def items(all_items: list[DemoItem]) -> list[DemoItem]:
+    """The demo brand's items; its competitor's are tested in test_demo_competitor.py."""
+    return [item for item in all_items if item.brand is None]
 
 
 @pytest.fixture(scope="module")

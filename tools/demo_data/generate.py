@@ -747,8 +747,10 @@ def tid(gen_t: int, index: int) -> str:
 
 
 def generate(seed: int = SEED) -> list[DemoItem]:
-    items = Generator(random.Random(seed)).build()  # noqa: S311 - reproducible data, not secrets
-    return items + emerging_items(seed)
+    from tools.demo_data import competitor  # builds on this module's Generator
+
+    brand = Generator(random.Random(seed))  # noqa: S311 - reproducible data, not secrets
+    return brand.build() + competitor.items(seed, brand) + emerging_items(seed)
 
 
 def summary(items: Sequence[DemoItem]) -> str:
@@ -790,7 +792,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     items = generate(args.seed)
     write_items(items, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)")
-    print(summary(items))
+    print(summary([item for item in items if item.brand is None]))
+    from tools.demo_data import competitor
+
+    print(competitor.summary(items))
 
 
 if __name__ == "__main__":

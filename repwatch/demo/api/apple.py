@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from repwatch.demo.api.common import Catalog, Reply, Request, json_reply, stable_number, text_reply
-from repwatch.demo.data import BRAND, PlacedItem
+from repwatch.demo.data import PlacedItem
 
 PATH = re.compile(
     r"^/(?P<country>[a-z]{2})/rss/customerreviews/page=(?P<page>\d+)"
@@ -72,7 +72,7 @@ def customer_reviews(request: Request, catalog: Catalog, match: re.Match[str]) -
     reviews = [
         placed
         for placed in catalog.visible("apple_app_store")
-        if placed.item.extra.get("country") == country and app_id in BRAND["apple_app_ids"]
+        if placed.item.extra.get("country") == country and app_id in placed.item.app_ids("apple_app_ids")
     ][: PAGE_SIZE * MAX_PAGES]
     last_page = max(1, -(-len(reviews) // PAGE_SIZE))
     chosen = reviews[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from repwatch.demo.api.common import BadRequest, Catalog, Reply, Request, text_reply
-from repwatch.demo.data import BRAND, PlacedItem
+from repwatch.demo.data import BRAND, COMPETITOR, PlacedItem
 
 RPC_ID = "oCPfdb"
 PREFIX = ")]}'\n\n"
@@ -101,13 +101,14 @@ def batchexecute(request: Request, catalog: Catalog, match: re.Match[str]) -> Re
                 raise BadRequest("the page token belongs to another app")
     except BadRequest as exc:
         return text_reply(PREFIX + json.dumps([["er", None, None, None, None, 400, str(exc)]]), 400)
-    if package not in BRAND["google_play_ids"]:
+    if package not in (*BRAND["google_play_ids"], *COMPETITOR["google_play_ids"]):
         return _reply(envelope(None))
     language = (request.arg("hl") or "en").split("-")[0].lower()
     reviews = [
         placed
         for placed in catalog.visible("google_play")
-        if placed.item.language == language and (score is None or placed.item.rating == score)
+        if package in placed.item.app_ids("google_play_ids") and placed.item.language == language
+        and (score is None or placed.item.rating == score)
     ]
     chosen = reviews[offset : offset + count]
     following = offset + count
