@@ -5,29 +5,38 @@ tested on the last complete hour and the last complete local day. One alert epis
 metric: it fires when either window spikes, reminds every `alerts.repeat_every` while it keeps
 firing, and resolves after RESOLVE_AFTER without a spike.
 
-Delivery is an outbox: a notification row per channel is written (with the rendered message) in
-the same transaction as the state change, then sent, then marked sent. A failed send stays
-pending and is retried on the next check; a restart finds the rows and sends nothing twice.
+Delivery is an outbox: a notification row per channel is written (with its part of the message
+rendered) in the same transaction as the state change. Delivery claims the pending rows (so a
+concurrent checker cannot take them too), sends ONE message per brand and channel with every
+claimed event in it, the worst first, then marks them sent. A failed send puts them back to
+pending for the next check. Delivery is at least once: a checker killed after the mail server
+accepted a message but before it was marked sent leaves a claim that expires after CLAIM_TIMEOUT,
+and the message goes again with the same Message-ID, so mail clients can drop the repeat.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reports.alert_chart import daily_chart
 from reports.digest import enabled_themes, pick_quotes
-from reports.mail import Message
+from reports.mail import InlineImage, Message
 from reports.notify import DeliveryError, Notifier
 from reports.render import render, theme_label
+from reports.safety import safe_url
 from reports.spikes import FACTOR_DAYS, GUARD_DAYS, Seasons, Verdict, detect, detect_share
 from storage import reports as queries
+from storage.alerts import claim_pending, count_waiting, finish_claim, hold_writer, release_stale_claims
 from storage.db import Database
 from storage.mentions import as_utc, utc_naive
 from storage.models import Alert, Notification
@@ -42,6 +51,8 @@ RESOLVE_AFTER = timedelta(hours=2)
 EXAMPLES = 3
 EPOCH = datetime(1970, 1, 1)
 HISTORY_DAYS = FACTOR_DAYS[1] + GUARD_DAYS + 3
+CHART_DAYS = 14
+CLAIM_TIMEOUT = timedelta(minutes=15)  # a send still unfinished after this died with its checker
 
 
 def metric_of(name: str, config: Config) -> str:
@@ -76,6 +87,7 @@ class Observation:
     brand: str
     metric: str
     windows: tuple[Window, ...]
+    recent: tuple[tuple[date, float], ...] = ()  # the last CHART_DAYS local days, for the chart
 
     @property
     def spiking(self) -> Window | None:
@@ -162,7 +174,24 @@ def evaluate_brand(
             found.append(Window("daily", start, last_day[1], verdict))
         return tuple(found)
 
-    observations = [Observation(brand, NEGATIVE_VOLUME, windows(counts.negative))]
+    # The chart's days: the last CHART_DAYS local days, the latest one up to the last full hour.
+    chart_days = [local[-1].date() - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
+    chart_slot = {day: slot for slot, day in enumerate(chart_days)}
+    recent_hours = [(h, chart_slot[t.date()]) for h, t in zip(hours, local, strict=True)
+                    if t.date() in chart_slot]
+
+    def recent(series: dict[int, int]) -> list[int]:
+        totals = [0] * CHART_DAYS
+        for h, slot in recent_hours:
+            totals[slot] += series.get(h, 0)
+        return totals
+
+    def with_days(values: Sequence[float]) -> tuple[tuple[date, float], ...]:
+        return tuple(zip(chart_days, values, strict=True))
+
+    negative_days, total_days = recent(counts.negative), recent(counts.total)
+    observations = [Observation(brand, NEGATIVE_VOLUME, windows(counts.negative),
+                                with_days(negative_days))]
     share = [Window("hourly", *last_hour, detect_share(
         hourly(counts.negative), hourly(counts.total), per_day=24, sensitivity=sensitivity,
         min_count=min_count))]
@@ -170,10 +199,12 @@ def evaluate_brand(
         share.append(Window("daily", *last_day, detect_share(
             daily(counts.negative), daily(counts.total), per_day=1, sensitivity=sensitivity,
             min_count=min_count)))
-    observations.append(Observation(brand, NEGATIVE_SHARE, tuple(share)))
+    shares = [n / t if t else 0.0 for n, t in zip(negative_days, total_days, strict=True)]
+    observations.append(Observation(brand, NEGATIVE_SHARE, tuple(share), with_days(shares)))
     for theme in enabled_themes(config):
-        observations.append(Observation(brand, THEME_PREFIX + theme,
-                                        windows(counts.themes.get(theme, {}))))
+        series = counts.themes.get(theme, {})
+        observations.append(Observation(brand, THEME_PREFIX + theme, windows(series),
+                                        with_days(recent(series))))
     return observations
 
 
@@ -182,6 +213,69 @@ def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     following = day + timedelta(days=1)
     end = datetime(following.year, following.month, following.day, tzinfo=zone)
     return utc_naive(start), utc_naive(end)
+
+
+# --- words -----------------------------------------------------------------------------------
+
+EVENT_LABELS = {"firing": "New", "repeat": "Still high", "resolved": "Back to normal"}
+EVENT_NAMES = {"firing": "alert", "repeat": "reminder", "resolved": "all-clear"}  # for lists
+
+
+def metric_title(metric: str) -> str:
+    """The metric as a reader names it: 'Negative mentions', 'Negative share', 'Slow response'."""
+    if metric == NEGATIVE_VOLUME:
+        return "Negative mentions"
+    if metric == NEGATIVE_SHARE:
+        return "Negative share"
+    return theme_label(metric.removeprefix(THEME_PREFIX)).capitalize()
+
+
+def _usually(expected: float, share: bool) -> str:
+    if share:
+        return "usually under 1%" if expected < 0.005 else f"usually about {expected:.0%}"
+    if expected < 1:
+        return "usually under 1"
+    if expected >= 100:
+        return f"usually about {float(f'{expected:.2g}'):,.0f}"
+    return f"usually about {expected:.0f}"
+
+
+def reading(metric: str, window: str, windows: int, observed: float, expected: float) -> str:
+    """A reading in plain words: '61 mentions in 2 days, usually about 10'."""
+    span = "in one hour" if window == "hourly" else ("in 2 days" if windows == 2 else "in one day")
+    if metric == NEGATIVE_SHARE:
+        return f"{observed:.0%} of mentions negative {span}, {_usually(expected, share=True)}"
+    noun = "" if metric == NEGATIVE_VOLUME else " mentions"
+    return f"{observed:.0f}{noun} {span}, {_usually(expected, share=False)}"
+
+
+def headline(alert: Alert) -> str:
+    """What the alert's latest reading says: 'Slow response: 61 mentions in 2 days, usually
+    about 10'. The same words in `alerts list`, the email and chat."""
+    windows = (alert.detail or {}).get("windows", 1)
+    return f"{metric_title(alert.metric)}: " + reading(alert.metric, alert.window, windows,
+                                                      alert.observed, alert.expected)
+
+
+def _day(moment: datetime | date) -> str:
+    return f"{moment:%a} {moment.day} {moment:%b}"
+
+
+def _moment(moment: datetime, zone: ZoneInfo) -> str:
+    local = as_utc(moment).astimezone(zone)
+    return f"{_day(local)} {local:%H:%M}"
+
+
+def spike_window(alert: Alert, zone: ZoneInfo) -> str:
+    """When the latest reading was taken: 'Tue 24 Nov 08:00–09:00', 'Tue 24 Nov', 'Mon 23 –
+    Tue 24 Nov'."""
+    detail = alert.detail or {}
+    start, end = (as_utc(datetime.fromisoformat(detail[key])).astimezone(zone)
+                  for key in ("window_start", "window_end"))
+    if alert.window == "hourly":
+        return f"{_day(start)} {start:%H:%M}\u2013{end:%H:%M}"
+    last_day = (end - timedelta(minutes=1)).date()
+    return _day(start) if start.date() == last_day else f"{_day(start)} \u2013 {_day(last_day)}"
 
 
 # --- messages --------------------------------------------------------------------------------
@@ -197,18 +291,94 @@ def _examples(session: Session, alert: Alert, start: datetime, end: datetime, zo
     return pick_quotes(found, EXAMPLES, zone)
 
 
-def digest_link(
-    session: Session, config: Config, brand: str, digest_dir: Path | None = None
-) -> dict[str, str | None]:
-    """Where the digest is: alerts.digest_url, else the newest archived digest of the brand,
-    else the archive's index page."""
-    if config.alerts.digest_url:
-        return {"url": config.alerts.digest_url, "path": None}
-    latest = queries.latest_digest(session, brand)
-    if latest is not None and latest.archive_path:
-        return {"url": None, "path": latest.archive_path}
-    folder = digest_dir or Path(config.digest.output_dir)
-    return {"url": None, "path": str(folder.resolve() / "index.html")}
+def _item(alert: Alert, event: str, zone: ZoneInfo) -> tuple[str, str, str]:
+    """One alert event as a part of the brand's message: its headline, text and HTML."""
+    detail = alert.detail or {}
+    context = {
+        "event": event,
+        "label": EVENT_LABELS[event],
+        "title": metric_title(alert.metric),
+        "headline": headline(alert),
+        "window": spike_window(alert, zone),
+        "since": _moment(alert.started_at, zone),
+        "until": _moment(alert.resolved_at, zone) if alert.resolved_at else None,
+        "timezone": zone.key,
+        "examples": detail.get("examples", []),
+        "snooze": f'repwatch alerts snooze {alert.metric.removeprefix(THEME_PREFIX)} '
+                  f'--brand "{alert.brand}" --for 2d',
+    }
+    title = f"{metric_title(alert.metric)} is back to normal" if event == "resolved" else (
+        headline(alert))
+    return (title, render("text", "alert.item.txt.j2", **context),
+            render("html", "alert.item.html.j2", **context))
+
+
+def _severity(item: tuple[Notification, Alert]) -> tuple[bool, float, int]:
+    """Worst first: spikes before recoveries, the least likely reading first."""
+    notification, alert = item
+    p_value = (alert.detail or {}).get("p_value")
+    return notification.event == "resolved", 1.0 if p_value is None else p_value, alert.id
+
+
+def _chart(alert: Alert) -> tuple[InlineImage, dict[str, str]] | None:
+    """The lead alert's last two weeks as a PNG, and the same numbers as a line of text."""
+    recent = (alert.detail or {}).get("recent")
+    if not recent:
+        return None
+    days = [date.fromisoformat(day) for day in recent["days"]]
+    share = alert.metric == NEGATIVE_SHARE
+    unit = {NEGATIVE_VOLUME: "negative mentions", NEGATIVE_SHARE: "negative share"}.get(
+        alert.metric, "mentions")
+    png = daily_chart(days, recent["values"], recent["spiking"], percent=share,
+                      y_label=f"{unit} per day")
+    numbers = " ".join(f"{v:.0%}" if share else f"{v:.0f}" for v in recent["values"])
+    title = f"{metric_title(alert.metric)} per day, {_day(days[0])} \u2013 {_day(days[-1])}"
+    image = InlineImage("alert-chart@repwatch", png, "last-14-days.png")
+    return image, {"cid": image.cid, "title": title, "caption": f"{title}: {numbers}"}
+
+
+def message_id(items: Sequence[tuple[Notification, Alert]]) -> str:
+    """The same alert events always give the same Message-ID (a resend after a crash too)."""
+    identity = sorted(f"{n.alert_id}:{n.event}:{n.sequence}:{n.channel}" for n, _ in items)
+    return "alert." + hashlib.sha256("|".join(identity).encode()).hexdigest()[:32]
+
+
+def compose(
+    brand: str,
+    items: Sequence[tuple[Notification, Alert]],
+    zone: ZoneInfo,
+    *,
+    digest_url: str | None,
+    recipients: Sequence[str] = (),
+) -> Message:
+    """One message for a brand: every alert event in `items`, the worst first, with a chart of
+    the worst spike's last two weeks."""
+    ordered = sorted(items, key=_severity)
+    lead = ordered[0][0]
+    prefix = {"firing": "", "repeat": "still high: ", "resolved": ""}[lead.event]
+    more = f" (+{len(ordered) - 1} more)" if len(ordered) > 1 else ""
+    counts = Counter(notification.event for notification, _ in ordered)
+    summary = ", ".join(f"{counts[event]} {EVENT_LABELS[event].lower()}"
+                        for event in EVENT_LABELS if counts[event])
+    spikes = [alert for n, alert in ordered if n.event != "resolved"]
+    counted = [alert for alert in spikes if alert.metric != NEGATIVE_SHARE]  # easier to read
+    chart = _chart((counted or spikes)[0]) if spikes else None
+    context = {
+        "brand": brand,
+        "summary": summary,
+        "items": [{"text": n.body_text, "html": Markup(n.body_html)}  # noqa: S704 (rendered escaped)
+                  for n, _ in ordered],
+        "chart": chart and chart[1],
+        "digest_url": safe_url(digest_url),
+    }
+    return Message(
+        subject=f"[repwatch] {brand}: {prefix}{lead.subject}{more}",
+        text=render("text", "alert.txt.j2", **context),
+        html=render("html", "alert.html.j2", **context),
+        images=(chart[0],) if chart else (),
+        recipients=tuple(recipients),
+        message_id=message_id(ordered),
+    )
 
 
 @dataclass
@@ -219,48 +389,15 @@ class _Check:
     config: Config
     now: datetime  # naive UTC
     channels: Sequence[str]
-    digest_dir: Path | None
     summary: CheckSummary
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.config.digest.timezone)
 
-    def render(self, alert: Alert, event: str) -> tuple[str, str, str]:
-        detail = alert.detail or {}
-        context = {
-            "event": event,
-            "brand": alert.brand,
-            "what": metric_label(alert.metric),
-            "snooze_name": alert.metric.removeprefix(THEME_PREFIX),
-            "share": alert.metric == NEGATIVE_SHARE,
-            "window": alert.window,
-            "window_start": as_utc(datetime.fromisoformat(detail["window_start"])).isoformat(),
-            "window_end": as_utc(datetime.fromisoformat(detail["window_end"])).isoformat(),
-            "windows_covered": detail.get("windows", 1),
-            "observed": alert.observed,
-            "expected": alert.expected,
-            "ratio": detail.get("ratio"),
-            "p_value": detail.get("p_value"),
-            "method": detail.get("method"),
-            "since": as_utc(alert.started_at).isoformat(),
-            "resolved_at": as_utc(alert.resolved_at).isoformat() if alert.resolved_at else None,
-            "timezone": self.config.digest.timezone,
-            "examples": detail.get("examples", []),
-            "digest": digest_link(self.session, self.config, alert.brand, self.digest_dir),
-        }
-        label = {"firing": "Spike", "repeat": "Still spiking", "resolved": "Resolved"}[event]
-        subject = f"[repwatch] {label}: {metric_label(alert.metric)} for {alert.brand}"
-        if event != "resolved" and alert.metric == NEGATIVE_SHARE:
-            subject += f" ({alert.observed:.0%} vs usual {alert.expected:.0%})"
-        elif event != "resolved":
-            subject += f" ({alert.observed:.0f} vs ~{alert.expected:.1f} expected)"
-        return (subject, render("text", "alert.txt.j2", **context),
-                render("html", "alert.html.j2", **context))
-
     def queue(self, alert: Alert, event: str, muted: bool) -> None:
-        """Write the notification rows (one per channel) for an event, rendered now."""
-        subject, text, html = self.render(alert, event)
+        """Write the notification rows (one per channel) for an event, its part rendered now."""
+        subject, text, html = _item(alert, event, self.zone)
         sequence = queries.next_sequence(self.session, alert.id, event)
         for channel in self.channels:
             queries.add_notification(self.session, Notification(
@@ -269,11 +406,13 @@ class _Check:
                 body_html=html, attempts=0, created_at=self.now,
             ))
 
-    def record(self, alert: Alert, window: Window) -> None:
-        """Keep the latest spiking reading on the alert, with fresh examples."""
+    def record(self, alert: Alert, window: Window, recent: Sequence[tuple[date, float]]) -> None:
+        """Keep the latest spiking reading on the alert, with fresh examples and the chart's days."""
         verdict = window.verdict
         alert.window, alert.last_spike_at = window.name, self.now
         alert.observed, alert.expected = verdict.observed, verdict.expected
+        first, last = (as_utc(m).astimezone(self.zone).date() for m in
+                       (window.start, window.end - timedelta(minutes=1)))
         alert.detail = {
             "window_start": window.start.isoformat(),
             "window_end": window.end.isoformat(),
@@ -282,6 +421,9 @@ class _Check:
             "ratio": verdict.ratio,
             "method": verdict.method,
             "examples": _examples(self.session, alert, window.start, window.end, self.zone),
+            "recent": {"days": [day.isoformat() for day, _ in recent],
+                       "values": [value for _, value in recent],
+                       "spiking": [first <= day <= last for day, _ in recent]},
         }
 
     def apply(self, observation: Observation, alert: Alert | None, muted: bool) -> None:
@@ -295,17 +437,17 @@ class _Check:
                 state="firing", started_at=spike.start, last_spike_at=self.now,
                 observed=spike.verdict.observed, expected=spike.verdict.expected, detail={},
             ))
-            self.record(alert, spike)
+            self.record(alert, spike, observation.recent)
             self.queue(alert, "firing", muted)
             (summary.muted if muted else summary.fired).append(key)
         elif alert is not None and spike is not None:
-            self.record(alert, spike)
+            self.record(alert, spike, observation.recent)
             if muted:
                 return
-            pending = any(row.status == "pending"
-                          for row in queries.notifications_of(self.session, [alert.id]))
+            unsent = any(row.status in ("pending", "sending")
+                         for row in queries.notifications_of(self.session, [alert.id]))
             if alert.last_notified_at is None:
-                if not pending:  # only muted so far: the snooze has ended, say it now
+                if not unsent:  # only muted so far: the snooze has ended, say it now
                     self.queue(alert, "firing", muted=False)
                     summary.fired.append(key)
             elif self.now - alert.last_notified_at >= self.config.alerts.repeat_every:
@@ -314,11 +456,13 @@ class _Check:
         elif alert is not None and self.now - alert.last_spike_at >= RESOLVE_AFTER:
             alert.state, alert.resolved_at = "resolved", self.now
             rows = queries.notifications_of(self.session, [alert.id])
-            if alert.last_notified_at is not None or any(r.status == "pending" for r in rows):
+            if alert.last_notified_at is not None or any(
+                    r.status in ("pending", "sending") for r in rows):
                 self.queue(alert, "resolved", muted)
             summary.resolved.append(key)
 
     def run(self) -> None:
+        hold_writer(self.session)
         snoozes = queries.active_snoozes(self.session, self.now)
         for brand in self.config.brands:
             open_alerts = queries.open_alerts(self.session, brand.name)
@@ -335,39 +479,42 @@ def deliver_pending(
     database: Database, config: Config, notifiers: Sequence[Notifier], now: datetime,
     summary: CheckSummary, session: Session | None = None,
 ) -> None:
-    """Send every pending notification whose channel is here; each is marked in its own commit."""
+    """Claim what is pending for these channels, then send one message per brand and channel;
+    each claim and each outcome is its own commit (or all in `session`, for a preview)."""
     by_channel = {notifier.channel: notifier for notifier in notifiers}
+    zone = ZoneInfo(config.digest.timezone)
 
-    def attempt(session: Session, notification: Notification, alert_id: int) -> None:
-        notifier = by_channel.get(notification.channel)
-        if notifier is None:
-            summary.waiting += 1
-            return
-        message = Message(subject=notification.subject, text=notification.body_text,
-                          html=notification.body_html,
-                          recipients=tuple(config.alerts.recipients))
-        try:
-            notifier.send(message, as_utc(now))
-        except DeliveryError as exc:
-            queries.mark_notification(session, notification.id, sent_at=None, error=str(exc))
-            summary.failed.append(f"{notification.channel}: {exc}")
-            return
-        queries.mark_notification(session, notification.id, sent_at=now, error=None)
-        queries.mark_alert_notified(session, alert_id, now)
-        summary.delivered += 1
-        summary.messages.append(message)
+    def claim(writing: Session) -> list[tuple[Notification, Alert]]:
+        release_stale_claims(writing, now - CLAIM_TIMEOUT)
+        summary.waiting += count_waiting(writing, list(by_channel))
+        return claim_pending(writing, list(by_channel), now)
 
-    if session is not None:  # a preview: everything in the caller's transaction
-        for notification, alert in queries.pending_notifications(session):
-            attempt(session, notification, alert.id)
-        return
-    with database.session() as reading:
-        pending = [(n.id, a.id) for n, a in queries.pending_notifications(reading)]
-    for notification_id, alert_id in pending:
+    if session is not None:
+        claimed = claim(session)
+    else:
         with database.session() as writing:
-            row = writing.get(Notification, notification_id)
-            if row is not None and row.status == "pending":
-                attempt(writing, row, alert_id)
+            hold_writer(writing)
+            claimed = claim(writing)
+    groups: dict[tuple[str, str], list[tuple[Notification, Alert]]] = defaultdict(list)
+    for notification, alert in claimed:
+        groups[alert.brand, notification.channel].append((notification, alert))
+    for (brand, channel), items in groups.items():
+        message = compose(brand, items, zone, digest_url=config.alerts.digest_url,
+                          recipients=config.alerts.recipients)
+        ids = [notification.id for notification, _ in items]
+        try:
+            by_channel[channel].send(message, as_utc(now))
+            outcome: dict[str, Any] = {"sent_at": now, "error": None}
+            summary.delivered += 1
+            summary.messages.append(message)
+        except DeliveryError as exc:
+            outcome = {"sent_at": None, "error": str(exc)}
+            summary.failed.append(f"{channel}: {exc}")
+        if session is not None:
+            finish_claim(session, ids, **outcome)
+        else:
+            with database.session() as writing:
+                finish_claim(writing, ids, **outcome)
 
 
 def check_alerts(
@@ -377,13 +524,11 @@ def check_alerts(
     notifiers: Sequence[Notifier],
     *,
     preview: bool = False,
-    digest_dir: Path | None = None,
 ) -> CheckSummary:
     """Evaluate every brand, record alert changes, and deliver what is pending.
 
-    `digest_dir` is the digest archive to link to when alerts.digest_url is unset and no digest
-    has been archived yet (default: digest.output_dir). With `preview`, nothing is stored: the
-    would-be messages go to `notifiers` (use a dry-run notifier) and everything is rolled back.
+    With `preview`, nothing is stored: the would-be messages go to `notifiers` (use a dry-run
+    notifier) and everything is rolled back.
     """
     summary = CheckSummary()
     if not config.alerts.enabled:
@@ -392,17 +537,17 @@ def check_alerts(
     channels = [notifier.channel for notifier in notifiers]
     if preview:
         with database.sessions() as session:
-            _Check(session, config, now, channels, digest_dir, summary).run()
+            _Check(session, config, now, channels, summary).run()
             deliver_pending(database, config, notifiers, now, summary, session=session)
             session.rollback()
         return summary
     try:
         with database.session() as session:
-            _Check(session, config, now, channels, digest_dir, summary).run()
+            _Check(session, config, now, channels, summary).run()
     except IntegrityError:
         # Another checker opened the same episode first; its rows stand, ours were rolled back.
         summary = CheckSummary()
         with database.session() as session:
-            _Check(session, config, now, channels, digest_dir, summary).run()
+            _Check(session, config, now, channels, summary).run()
     deliver_pending(database, config, notifiers, now, summary)
     return summary

@@ -87,8 +87,7 @@ class Pipeline:
     def check_alerts(self) -> Any:
         from reports.alerts import check_alerts
 
-        summary = check_alerts(self.database, self.config, self.clock(), self.notifiers(),
-                               digest_dir=self.digest_dir)
+        summary = check_alerts(self.database, self.config, self.clock(), self.notifiers())
         log.info("alert check: %d evaluated, fired %s, resolved %s, %d delivered, %d failed",
                  summary.evaluated, summary.fired or "none", summary.resolved or "none",
                  summary.delivered, len(summary.failed))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import click
 import httpx
 
-from reports.alerts import THEME_PREFIX, check_alerts, metric_label, metric_of
+from reports.alerts import EVENT_NAMES, THEME_PREFIX, check_alerts, headline, metric_of
 from reports.digest import build_digest, deliver_digest
 from reports.notify import (
     DeliveryError,
@@ -162,15 +162,14 @@ def alerts_list(app: AppContext, days: int, now_text: str | None) -> None:
         if not alerts:
             click.echo("no alerts")
         for alert in alerts:
-            state = alert.state.upper()
-            click.echo(f"{state:9} {alert.brand}: {metric_label(alert.metric)} since "
-                       f"{local(alert.started_at)}; last {alert.observed:g} vs "
-                       f"{alert.expected:.1f} expected ({alert.window})"
-                       + (f"; resolved {local(alert.resolved_at)}" if alert.resolved_at else ""))
+            resolved = f"; back to normal {local(alert.resolved_at)}" if alert.resolved_at else ""
+            click.echo(f"{alert.state.upper():9} {alert.brand}: {headline(alert)} "
+                       f"(since {local(alert.started_at)}{resolved})")
             for note in (n for n in notes if n.alert_id == alert.id):
+                name = EVENT_NAMES[note.event] + (f" {note.sequence + 1}" if note.event == "repeat" else "")
                 extra = f" ({note.attempts} attempts: {note.last_error})" if note.last_error else ""
-                click.echo(f"          {note.event} #{note.sequence} via {note.channel}: "
-                           f"{note.status} {local(note.sent_at or note.created_at)}{extra}")
+                click.echo(f"          {name} by {note.channel}: {note.status} "
+                           f"{local(note.sent_at or note.created_at)}{extra}")
         for snooze in snoozes:
             name = snooze.metric.removeprefix(THEME_PREFIX)
             click.echo(f"snoozed   {name} for {snooze.brand or 'every brand'} until "

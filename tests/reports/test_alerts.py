@@ -75,7 +75,7 @@ def test_a_spike_fires_once_and_a_restart_sends_nothing_twice(
     summary = check_alerts(database, config, T + timedelta(minutes=5), [outbox])
     assert summary.fired == [KEY] and summary.delivered == 1
     [message] = outbox.sent
-    assert message.subject.startswith("[repwatch] Spike: theme \u201cslow response\u201d for Acme (12 vs ~")
+    assert message.subject == "[repwatch] Acme: Slow response: 12 mentions in one hour, usually under 1"
     assert "Waited 31 minutes on hold at 08:00" in message.text  # the highest-scoring example
     assert check_alerts(database, config, T + timedelta(minutes=35), [outbox]).delivered == 0
     restarted = Database(database.url)
@@ -109,13 +109,17 @@ def test_it_reminds_while_firing_and_says_when_it_resolves(
     assert check(25, 12).repeated == []  # still the 24th's spike, but not 24 hours yet
     assert check(26, 1).repeated == [KEY]  # the 25th spiked too: a reminder
     assert check(27, 3).resolved == [KEY]  # the 26th was ordinary
-    assert [m.subject.split(":")[0] for m in outbox.sent] == [
-        "[repwatch] Spike", "[repwatch] Still spiking", "[repwatch] Resolved"]
-    assert "15 mentions in the day from Tue 24 Nov 2026 00:00 to Wed 25 Nov 2026 00:00" in (
+    assert [m.subject for m in outbox.sent] == [
+        "[repwatch] Acme: Slow response: 15 mentions in one day, usually about 3",
+        "[repwatch] Acme: still high: Slow response: 30 mentions in 2 days, usually about 6",
+        "[repwatch] Acme: Slow response is back to normal"]
+    assert "NEW: Slow response: 15 mentions in one day, usually about 3\nTue 24 Nov (Europe/London)" in (
         outbox.sent[0].text)
-    assert outbox.sent[2].subject == "[repwatch] Resolved: theme \u201cslow response\u201d for Acme"
-    assert "is back to normal" in outbox.sent[2].text
-    assert "It spiked from Tue 24 Nov 2026 00:00 until Fri 27 Nov 2026 03:00" in outbox.sent[2].text
+    assert "STILL HIGH: Slow response: 30 mentions in 2 days" in outbox.sent[1].text
+    assert "Tue 24 Nov \u2013 Wed 25 Nov (Europe/London)" in outbox.sent[1].text
+    assert "BACK TO NORMAL: Slow response\nSpiked from Tue 24 Nov 00:00 until Fri 27 Nov 03:00" in (
+        outbox.sent[2].text)
+    assert outbox.sent[2].images == ()  # no chart for an all-clear
     assert notifications(database) == [
         ("firing", 0, "dry-run", "sent"), ("repeat", 0, "dry-run", "sent"),
         ("resolved", 0, "dry-run", "sent")]
@@ -137,7 +141,7 @@ def test_a_snooze_mutes_until_it_expires(database: Database, seed: Seeder, confi
     assert check_alerts(database, config, T + timedelta(minutes=30), [outbox]).delivered == 0
     after = check_alerts(database, config, T + timedelta(hours=2), [outbox])
     assert after.fired == [KEY]
-    assert [m.subject.split(":")[0] for m in outbox.sent] == ["[repwatch] Spike"]
+    assert [m.subject.split(":")[1] for m in outbox.sent] == [" Slow response"]
     assert notifications(database) == [("firing", 0, "dry-run", "muted"),
                                        ("firing", 1, "dry-run", "sent")]
 
@@ -220,12 +224,15 @@ def test_negative_volume_and_share_alerts(sqlite_database: Database, config: Con
     outbox = DryRunNotifier()
     summary = check_alerts(sqlite_database, config, T, [outbox])
     assert sorted(summary.fired) == ["Acme|negative_share", "Acme|negative_volume"]
-    share = next(m for m in outbox.sent if "share of negative" in m.subject)
-    assert "(100% vs usual " in share.subject
-    assert '"awful service 0"' in share.text  # the most negative example first
+    [message] = outbox.sent  # one message for the brand, the least likely reading first
+    assert message.subject == ("[repwatch] Acme: Negative share: 100% of mentions negative in one "
+                               "hour, usually under 1% (+1 more)")
+    assert message.text.index("NEW: Negative share") < message.text.index("NEW: Negative mentions")
+    assert "NEW: Negative mentions: 15 in one hour, usually under 1" in message.text
+    assert '"awful service 0"' in message.text  # the most negative example first
 
 
-def test_the_alert_links_to_the_archived_digest(
+def test_the_alert_links_the_digest_by_its_configured_url_never_a_local_path(
     sqlite_database: Database, config: Config, tmp_path: Path
 ) -> None:
     seed = Seeder(sqlite_database)
@@ -235,20 +242,22 @@ def test_the_alert_links_to_the_archived_digest(
     digest = build_digest(sqlite_database, config, "Acme", Week(2026, 47), T, tmp_path)
     outbox = DryRunNotifier(tmp_path / "outbox")
     check_alerts(sqlite_database, config, T, [outbox])
-    assert f"Weekly digest: {digest.archive_path}" in outbox.sent[0].text
+    [message] = outbox.sent
+    assert str(tmp_path) not in message.text + (message.html or "")
+    assert digest.archive_path is not None and digest.archive_path.name not in message.text
+    assert "Weekly digest" not in message.text
+    assert "alerts snooze slow_response --brand \"Acme\" --for 2d" in message.text  # kept
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
-
-def test_without_any_digest_the_alert_links_the_archive_index(
-    sqlite_database: Database, config: Config, tmp_path: Path
-) -> None:
-    seed = Seeder(sqlite_database)
-    seed_history(seed)
-    burst(seed, T - timedelta(hours=1))
+    linked = config.model_copy(update={"alerts": config.alerts.model_copy(
+        update={"digest_url": "https://reports.example/acme/"})})
+    burst(seed, T, count=14)
     seed.flush()
-    outbox = DryRunNotifier()
-    check_alerts(sqlite_database, config, T, [outbox], digest_dir=tmp_path / "site")
-    assert f"Weekly digest: {tmp_path / 'site' / 'index.html'}" in outbox.sent[0].text
+    preview = DryRunNotifier()
+    check_alerts(sqlite_database, linked, T + timedelta(days=1, hours=1), [preview], preview=True)
+    [reminder] = preview.sent
+    assert "Weekly digest: https://reports.example/acme/" in reminder.text
+    assert 'href="https://reports.example/acme/"' in (reminder.html or "")
 
 
 def test_disabled_alerts_do_nothing(sqlite_database: Database, config: Config) -> None:
@@ -288,7 +297,7 @@ def test_the_webhook_posts_slack_text_and_keeps_failures_pending(
         retried = check_alerts(sqlite_database, config, T + timedelta(minutes=10), [webhook])
     assert retried.delivered == 1 and len(posts) == 2 and posts[0] == posts[1]
     text = posts[1]["text"]
-    assert text.startswith("*[repwatch] Spike: theme")
+    assert text.startswith("*[repwatch] Acme: Slow response: 13 mentions in one hour")
     assert "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;" in text
     assert "<!channel>" not in text
 

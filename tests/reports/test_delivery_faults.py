@@ -62,11 +62,14 @@ smtp: {{host: 127.0.0.1, port: {port}, tls: none, sender: repwatch@example.com, 
         again = check_alerts(database, config, T + timedelta(minutes=20), [notifier])
     finally:
         server.stop()
-    fired = len(down.fired)
-    assert "Acme|theme:slow_response" in down.fired
-    assert (back.fired, back.delivered, back.failed) == ([], fired, [])
+    assert sorted(down.fired) == ["Acme|negative_share", "Acme|negative_volume",
+                                  "Acme|theme:slow_response"]
+    assert (back.fired, back.delivered, back.failed) == ([], 1, [])
     assert (again.delivered, again.failed) == (0, [])
-    assert len(inbox.received) == fired  # each alert exactly once
+    [received] = inbox.received  # the three alerts in one message, each once
+    text = received.message().get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    for title in ("Negative share", "Negative mentions", "Slow response"):
+        assert text.count(f"NEW: {title}:") == 1
 
     htmls = [received.message().get_body(("html",)).get_content() for received in inbox.received]
     for html in htmls:

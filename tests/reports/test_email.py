@@ -134,7 +134,7 @@ def seed_spike(database: Database) -> None:
     seed.flush()
 
 
-def test_an_alert_email_says_what_how_much_since_when_with_examples(
+def test_one_alert_email_per_brand_says_what_how_much_since_when_with_examples_and_a_chart(
     sqlite_database: Database, smtp_server: SmtpServer
 ) -> None:
     seed_spike(sqlite_database)
@@ -142,23 +142,35 @@ def test_an_alert_email_says_what_how_much_since_when_with_examples(
     config = config.model_copy(update={"alerts": config.alerts.model_copy(
         update={"digest_url": "https://reports.example/digests/"})})
     summary = check_alerts(sqlite_database, config, NOW, [EmailNotifier(config.smtp)])  # type: ignore[arg-type]
-    assert "Acme|theme:slow_response" in summary.fired and not summary.failed
-    subjects = {r.message()["Subject"]: r for r in smtp_server.inbox.received}
-    subject = next(s for s in subjects if "slow response" in s)
-    assert subject.startswith("[repwatch] Spike: theme \u201cslow response\u201d for Acme (12 vs ~")
-    message = subjects[subject].message()
-    assert subjects[subject].rcpt_tos == ["support-lead@example.com"]
-    assert parts(message) == ["multipart/alternative", "text/plain", "text/html"]
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "12 mentions in the hour from Tue 24 Nov 2026 08:00 to Tue 24 Nov 2026 09:00" in text
-    assert "Firing since Tue 24 Nov 2026 08:00 (Europe/London)" in text
+    assert sorted(summary.fired) == ["Acme|negative_share", "Acme|negative_volume",
+                                     "Acme|theme:slow_response"]
+    assert summary.delivered == 1 and not summary.failed
+    [received] = smtp_server.inbox.received
+    assert received.rcpt_tos == ["support-lead@example.com"]
+    message = received.message()
+    assert message["Subject"] == ("[repwatch] Acme: Negative share: 100% of mentions negative in "
+                                  "one hour, usually under 1% (+2 more)")
+    assert parts(message) == ["multipart/alternative", "text/plain", "multipart/related",
+                              "text/html", "image/png"]
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+    assert text.startswith("repwatch alerts for Acme: 3 new\n")
+    assert "NEW: Slow response: 12 mentions in one hour, usually under 1\n" in text
+    assert "NEW: Negative mentions: 12 in one hour, usually under 1\n" in text
+    assert "Tue 24 Nov 08:00\u201309:00 (Europe/London); spiking since Tue 24 Nov 08:00." in text
+    assert "Chance" not in text and "count-model" not in text and "expected" not in text
     assert '"Still on hold after 12 hours, <b>nobody</b> answers"' in text
     assert "https://forum.example/t/11" not in text  # odd ones carry a javascript: link
     assert "https://forum.example/t/10" in text
     assert "Weekly digest: https://reports.example/digests/" in text
+    assert "Negative mentions per day, Wed 11 Nov \u2013 Tue 24 Nov: 0 0 0 0 0 0 0 0 0 0 0 0 0 12" in text
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "&lt;b&gt;nobody&lt;/b&gt;" in html and "javascript:" not in html
     assert 'href="https://reports.example/digests/"' in html
+    [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert f'src="cid:{image["Content-ID"].strip("<>")}"' in html
+    assert image.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert message["Message-ID"].startswith("<alert.") and message["Message-ID"].endswith(
+        "@example.com>")
 
 
 def test_starttls_or_tls_with_a_login_from_the_environment(
