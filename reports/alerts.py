@@ -291,6 +291,16 @@ def _examples(session: Session, alert: Alert, start: datetime, end: datetime, zo
     return pick_quotes(found, EXAMPLES, zone)
 
 
+def _snooze(alert: Alert) -> str:
+    return (f'repwatch alerts snooze {alert.metric.removeprefix(THEME_PREFIX)} '
+            f'--brand "{alert.brand}" --for 2d')
+
+
+def _code_span(command: str) -> Markup | None:
+    """`command` as Markdown code, where nothing but a backtick is special."""
+    return None if "`" in command else Markup(f"`{command}`")  # noqa: S704
+
+
 def _item(alert: Alert, event: str, zone: ZoneInfo) -> tuple[str, str, str]:
     """One alert event as a part of the brand's message: its headline, text and HTML."""
     detail = alert.detail or {}
@@ -304,8 +314,7 @@ def _item(alert: Alert, event: str, zone: ZoneInfo) -> tuple[str, str, str]:
         "until": _moment(alert.resolved_at, zone) if alert.resolved_at else None,
         "timezone": zone.key,
         "examples": detail.get("examples", []),
-        "snooze": f'repwatch alerts snooze {alert.metric.removeprefix(THEME_PREFIX)} '
-                  f'--brand "{alert.brand}" --for 2d',
+        "snooze": _snooze(alert),
     }
     title = f"{metric_title(alert.metric)} is back to normal" if event == "resolved" else (
         headline(alert))
@@ -371,10 +380,13 @@ def compose(
         "chart": chart and chart[1],
         "digest_url": safe_url(digest_url),
     }
+    chat = {"items": [{"label": EVENT_LABELS[n.event], "headline": n.subject} for n, _ in ordered],
+            "snooze": _code_span(_snooze(spikes[0])) if spikes else None}
     return Message(
         subject=f"[repwatch] {brand}: {prefix}{lead.subject}{more}",
         text=render("text", "alert.txt.j2", **context),
         html=render("html", "alert.html.j2", **context),
+        markdown=render("markdown", "alert.md.j2", **(context | chat)),
         images=(chart[0],) if chart else (),
         recipients=tuple(recipients),
         message_id=message_id(ordered),

@@ -33,6 +33,7 @@ class Message:
     images: tuple[InlineImage, ...] = ()
     recipients: tuple[str, ...] = ()
     message_id: str | None = None  # the left part of the Message-ID; default: from the content
+    markdown: str | None = None  # for chat services that read Markdown; else they get `text`
 
     def __post_init__(self) -> None:
         single_line(self.subject, "subject")

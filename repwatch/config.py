@@ -169,6 +169,9 @@ class AlertsConfig(Strict):
     webhook_url: str | None = None
     webhook_url_env: str | None = None  # or name the variable holding it: such URLs are secrets
     digest_url: str | None = None
+    # Chat through Apprise: names of environment variables, each holding one Apprise URL
+    # (slack://..., msteams://..., discord://..., tgram://...). Read when an alert is sent.
+    apprise_urls_env: list[str] = []
 
     _check_webhook_url_env = field_validator("webhook_url_env")(env_var_is_set)
 
@@ -217,6 +220,7 @@ class Config(Strict):
         names = [self.smtp.password_env] if self.smtp and self.smtp.password_env else []
         if self.alerts.webhook_url_env:
             names.append(self.alerts.webhook_url_env)
+        names.extend(self.alerts.apprise_urls_env)
         for source in self.sources:
             params = source.params if isinstance(source.params, BaseModel) else None
             for key, value in (params.model_dump() if params else {}).items():
