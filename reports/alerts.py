@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reports.alert_chart import daily_chart
-from reports.digest import enabled_themes, pick_quotes
+from reports.digest import pick_quotes
 from reports.mail import InlineImage, Message
 from reports.notify import DeliveryError, Notifier
 from reports.render import render, theme_label
@@ -40,9 +40,6 @@ from storage.alerts import claim_pending, count_waiting, finish_claim, hold_writ
 from storage.db import Database
 from storage.mentions import as_utc, utc_naive
 from storage.models import Alert, Notification
-
-if TYPE_CHECKING:  # reports take the config as plain typed objects; only the types
-    from repwatch.config import Config
 
 NEGATIVE_VOLUME = "negative_volume"
 NEGATIVE_SHARE = "negative_share"
@@ -55,11 +52,29 @@ CHART_DAYS = 14
 CLAIM_TIMEOUT = timedelta(minutes=15)  # a send still unfinished after this died with its checker
 
 
-def metric_of(name: str, config: Config) -> str:
+@dataclass(frozen=True)
+class AlertSettings:
+    """What an alert check needs to know, as plain values (the config builds it)."""
+
+    brands: tuple[str, ...]
+    themes: tuple[str, ...]  # the enabled ones, defaults and custom
+    timezone: str = "UTC"  # for days, and for times in messages
+    enabled: bool = True
+    sensitivity: str = "medium"
+    min_count: int = 5
+    repeat_every: timedelta = timedelta(hours=24)
+    recipients: tuple[str, ...] = ()
+    digest_url: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def metric_of(name: str, themes: Sequence[str]) -> str:
     """The metric for a name given on the command line: a theme, or negative_volume/share."""
     if name in (NEGATIVE_VOLUME, NEGATIVE_SHARE):
         return name
-    themes = enabled_themes(config)
     if name.removeprefix(THEME_PREFIX) in themes:
         return THEME_PREFIX + name.removeprefix(THEME_PREFIX)
     choices = ", ".join([*themes, NEGATIVE_VOLUME, NEGATIVE_SHARE])
@@ -121,10 +136,11 @@ def _hour_start(number: int) -> datetime:
 
 
 def evaluate_brand(
-    session: Session, config: Config, brand: str, now: datetime, zone: ZoneInfo
+    session: Session, settings: AlertSettings, brand: str, now: datetime
 ) -> list[Observation]:
     """Hourly and daily verdicts for every metric of `brand`, from mentions published before
     the start of the current hour."""
+    zone = settings.zone
     end_hour = _hour_number(now)  # the current hour is incomplete
     first = queries.first_published_at(session, brand)
     if first is None:
@@ -159,7 +175,7 @@ def evaluate_brand(
                 totals[slot] += series.get(h, 0)
         return totals
 
-    sensitivity, min_count = config.alerts.sensitivity, config.alerts.min_count
+    sensitivity, min_count = settings.sensitivity, settings.min_count
     last_hour = (_hour_start(end_hour - 1), _hour_start(end_hour))
     last_day = _day_bounds(days[-1], zone) if days else last_hour
 
@@ -201,7 +217,7 @@ def evaluate_brand(
             min_count=min_count)))
     shares = [n / t if t else 0.0 for n, t in zip(negative_days, total_days, strict=True)]
     observations.append(Observation(brand, NEGATIVE_SHARE, tuple(share), with_days(shares)))
-    for theme in enabled_themes(config):
+    for theme in settings.themes:
         series = counts.themes.get(theme, {})
         observations.append(Observation(brand, THEME_PREFIX + theme, windows(series),
                                         with_days(recent(series))))
@@ -398,14 +414,14 @@ class _Check:
     """One alert check: what it needs everywhere, and what it found."""
 
     session: Session
-    config: Config
+    settings: AlertSettings
     now: datetime  # naive UTC
     channels: Sequence[str]
     summary: CheckSummary
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.config.digest.timezone)
+        return self.settings.zone
 
     def queue(self, alert: Alert, event: str, muted: bool) -> None:
         """Write the notification rows (one per channel) for an event, its part rendered now."""
@@ -462,7 +478,7 @@ class _Check:
                 if not unsent:  # only muted so far: the snooze has ended, say it now
                     self.queue(alert, "firing", muted=False)
                     summary.fired.append(key)
-            elif self.now - alert.last_notified_at >= self.config.alerts.repeat_every:
+            elif self.now - alert.last_notified_at >= self.settings.repeat_every:
                 self.queue(alert, "repeat", muted=False)
                 summary.repeated.append(key)
         elif alert is not None and self.now - alert.last_spike_at >= RESOLVE_AFTER:
@@ -476,25 +492,22 @@ class _Check:
     def run(self) -> None:
         hold_writer(self.session)
         snoozes = queries.active_snoozes(self.session, self.now)
-        for brand in self.config.brands:
-            open_alerts = queries.open_alerts(self.session, brand.name)
-            for observation in evaluate_brand(self.session, self.config, brand.name, self.now,
-                                              self.zone):
+        for brand in self.settings.brands:
+            open_alerts = queries.open_alerts(self.session, brand)
+            for observation in evaluate_brand(self.session, self.settings, brand, self.now):
                 self.summary.evaluated += 1
-                muted = any(s.metric == observation.metric and s.brand in (None, brand.name)
+                muted = any(s.metric == observation.metric and s.brand in (None, brand)
                             for s in snoozes)
-                self.apply(observation, open_alerts.get(f"{brand.name}|{observation.metric}"),
-                           muted)
+                self.apply(observation, open_alerts.get(f"{brand}|{observation.metric}"), muted)
 
 
 def deliver_pending(
-    database: Database, config: Config, notifiers: Sequence[Notifier], now: datetime,
+    database: Database, settings: AlertSettings, notifiers: Sequence[Notifier], now: datetime,
     summary: CheckSummary, session: Session | None = None,
 ) -> None:
     """Claim what is pending for these channels, then send one message per brand and channel;
     each claim and each outcome is its own commit (or all in `session`, for a preview)."""
     by_channel = {notifier.channel: notifier for notifier in notifiers}
-    zone = ZoneInfo(config.digest.timezone)
 
     def claim(writing: Session) -> list[tuple[Notification, Alert]]:
         release_stale_claims(writing, now - CLAIM_TIMEOUT)
@@ -511,8 +524,8 @@ def deliver_pending(
     for notification, alert in claimed:
         groups[alert.brand, notification.channel].append((notification, alert))
     for (brand, channel), items in groups.items():
-        message = compose(brand, items, zone, digest_url=config.alerts.digest_url,
-                          recipients=config.alerts.recipients)
+        message = compose(brand, items, settings.zone, digest_url=settings.digest_url,
+                          recipients=settings.recipients)
         ids = [notification.id for notification, _ in items]
         try:
             by_channel[channel].send(message, as_utc(now))
@@ -531,7 +544,7 @@ def deliver_pending(
 
 def check_alerts(
     database: Database,
-    config: Config,
+    settings: AlertSettings,
     now: datetime,
     notifiers: Sequence[Notifier],
     *,
@@ -543,23 +556,23 @@ def check_alerts(
     notifier) and everything is rolled back.
     """
     summary = CheckSummary()
-    if not config.alerts.enabled:
+    if not settings.enabled:
         return summary
     now = utc_naive(now).replace(microsecond=0)
     channels = [notifier.channel for notifier in notifiers]
     if preview:
         with database.sessions() as session:
-            _Check(session, config, now, channels, summary).run()
-            deliver_pending(database, config, notifiers, now, summary, session=session)
+            _Check(session, settings, now, channels, summary).run()
+            deliver_pending(database, settings, notifiers, now, summary, session=session)
             session.rollback()
         return summary
     try:
         with database.session() as session:
-            _Check(session, config, now, channels, summary).run()
+            _Check(session, settings, now, channels, summary).run()
     except IntegrityError:
         # Another checker opened the same episode first; its rows stand, ours were rolled back.
         summary = CheckSummary()
         with database.session() as session:
-            _Check(session, config, now, channels, summary).run()
-    deliver_pending(database, config, notifiers, now, summary)
+            _Check(session, settings, now, channels, summary).run()
+    deliver_pending(database, settings, notifiers, now, summary)
     return summary

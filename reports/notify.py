@@ -13,17 +13,50 @@ import os
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import apprise
 import httpx
 
 from reports.mail import Message, stable_id, to_mime
 
-if TYPE_CHECKING:  # reports take the config as plain typed objects; only the types
-    from repwatch.config import Config, SmtpConfig
+
+class SmtpSettings(Protocol):
+    """How to reach the mail server (the config's smtp section has this shape)."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def tls(self) -> str: ...  # "starttls", "tls" or "none"
+    @property
+    def user(self) -> str | None: ...
+    @property
+    def password_env(self) -> str | None: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def timeout_seconds(self) -> float: ...
+
+
+class HasSmtp(Protocol):
+    @property
+    def smtp(self) -> SmtpSettings | None: ...
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Where alerts go: email (with the SMTP settings), a webhook, chat services via Apprise."""
+
+    smtp: SmtpSettings | None = None
+    recipients: tuple[str, ...] = ()
+    webhook_url: str | None = None
+    webhook_url_env: str | None = None
+    apprise_urls_env: tuple[str, ...] = ()
 
 
 class DeliveryError(RuntimeError):
@@ -45,7 +78,7 @@ class EmailNotifier:
 
     def __init__(
         self,
-        smtp: SmtpConfig,
+        smtp: SmtpSettings,
         env: Mapping[str, str] | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
@@ -178,15 +211,15 @@ class DryRunNotifier:
 
 
 def email_notifier(
-    config: Config, env: Mapping[str, str] | None = None, ssl_context: ssl.SSLContext | None = None
+    config: HasSmtp, env: Mapping[str, str] | None = None, ssl_context: ssl.SSLContext | None = None
 ) -> EmailNotifier:
     if config.smtp is None:
         raise NotConfigured("there is no smtp section in the config")
     return EmailNotifier(config.smtp, env, ssl_context)
 
 
-def notifiers_from_config(
-    config: Config,
+def notifiers_for(
+    channels: Channels,
     *,
     dry_run: bool = False,
     dry_run_dir: Path | None = None,
@@ -194,16 +227,16 @@ def notifiers_from_config(
     http: httpx.Client | None = None,
     ssl_context: ssl.SSLContext | None = None,
 ) -> list[Notifier]:
-    """The alert channels the config sets up (email, webhook, chat), or one dry run instead."""
+    """The alert channels set up (email, webhook, chat), or one dry run instead."""
     if dry_run:
-        sender = config.smtp.sender if config.smtp else "repwatch@localhost"
+        sender = channels.smtp.sender if channels.smtp else "repwatch@localhost"
         return [DryRunNotifier(dry_run_dir, sender)]
     notifiers: list[Notifier] = []
-    if config.alerts.recipients:
-        notifiers.append(email_notifier(config, env, ssl_context))
-    if config.alerts.webhook_url or config.alerts.webhook_url_env:
-        notifiers.append(WebhookNotifier(config.alerts.webhook_url, http,
-                                         url_env=config.alerts.webhook_url_env, env=env))
-    if config.alerts.apprise_urls_env:
-        notifiers.append(AppriseNotifier(config.alerts.apprise_urls_env, env))
+    if channels.recipients:
+        notifiers.append(email_notifier(channels, env, ssl_context))
+    if channels.webhook_url or channels.webhook_url_env:
+        notifiers.append(WebhookNotifier(channels.webhook_url, http,
+                                         url_env=channels.webhook_url_env, env=env))
+    if channels.apprise_urls_env:
+        notifiers.append(AppriseNotifier(channels.apprise_urls_env, env))
     return notifiers

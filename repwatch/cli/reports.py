@@ -18,11 +18,12 @@ from reports.notify import (
     NotConfigured,
     Notifier,
     email_notifier,
-    notifiers_from_config,
+    notifiers_for,
 )
 from reports.periods import parse_week
 from repwatch.cli.app import AppContext, cli, pass_app
 from repwatch.config import parse_duration
+from repwatch.report_settings import alert_channels, alert_settings
 from storage import reports as queries
 from storage.mentions import as_utc, utc_naive
 
@@ -123,15 +124,16 @@ def alerts_check(app: AppContext, dry_run: bool, now_text: str | None) -> None:
     with httpx.Client(timeout=20.0) as http:
         if dry_run:
             preview = DryRunNotifier()
-            summary = check_alerts(app.database, config, now, [preview], preview=True)
+            summary = check_alerts(app.database, alert_settings(config), now, [preview],
+                                   preview=True)
             for message in preview.sent:
                 click.echo(f"--- would send: {message.subject}\n{message.text}")
         else:
             try:
-                notifiers = notifiers_from_config(config, http=http)
+                notifiers = notifiers_for(alert_channels(config), http=http)
             except NotConfigured as exc:
                 raise click.UsageError(str(exc)) from exc
-            summary = check_alerts(app.database, config, now, notifiers)
+            summary = check_alerts(app.database, alert_settings(config), now, notifiers)
     click.echo(f"checked {summary.evaluated} metrics: {len(summary.fired)} fired, "
                f"{len(summary.repeated)} reminders, {len(summary.resolved)} resolved, "
                f"{len(summary.muted)} muted; {summary.delivered} sent")
@@ -198,7 +200,7 @@ def _until(for_text: str | None, until_text: str | None, now: datetime, zone: Zo
 
 def _metric(app: AppContext, theme: str) -> str:
     try:
-        return metric_of(theme, app.config)
+        return metric_of(theme, alert_settings(app.config).themes)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="THEME") from exc
 

@@ -15,7 +15,8 @@ from reporting import Seeder, make_config
 
 from reports.alerts import check_alerts
 from reports.mail import Message
-from reports.notify import AppriseNotifier, DeliveryError, notifiers_from_config
+from reports.notify import AppriseNotifier, DeliveryError, notifiers_for
+from repwatch.report_settings import alert_channels, alert_settings
 from storage.db import Database
 
 T = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -78,18 +79,18 @@ def test_alerts_reach_chat_services_through_apprise_and_failures_are_retried(
     config = make_config("alerts:\n  apprise_urls_env: [REPWATCH_TEST_JSON, REPWATCH_TEST_MM]\n")
     env = {"REPWATCH_TEST_JSON": f"json://127.0.0.1:{receiver.port}/hook",
            "REPWATCH_TEST_MM": f"mmost://127.0.0.1:{receiver.port}/{TOKEN}"}
-    [chat] = notifiers_from_config(config, env=env)
+    [chat] = notifiers_for(alert_channels(config), env=env)
     assert isinstance(chat, AppriseNotifier)
 
     receiver.status = 500
-    failed = check_alerts(sqlite_database, config, T, [chat])
+    failed = check_alerts(sqlite_database, alert_settings(config), T, [chat])
     assert failed.delivered == 0 and len(failed.failed) == 1
     assert "JSON (REPWATCH_TEST_JSON)" in failed.failed[0]
     assert "Mattermost (REPWATCH_TEST_MM)" in failed.failed[0] and TOKEN not in failed.failed[0]
 
     receiver.status = 200
     receiver.posts.clear()
-    retried = check_alerts(sqlite_database, config, T + timedelta(minutes=10), [chat])
+    retried = check_alerts(sqlite_database, alert_settings(config), T + timedelta(minutes=10), [chat])
     assert retried.delivered == 1 and retried.failed == []
     posts = dict(receiver.posts)
     assert set(posts) == {"/hook", f"/hooks/{TOKEN}"}
@@ -102,12 +103,12 @@ def test_alerts_reach_chat_services_through_apprise_and_failures_are_retried(
     assert "Mute for two days: `repwatch alerts snooze slow_response --brand \"Acme\" --for 2d`" in (
         mattermost)
     assert "javascript" not in json.dumps(posts)  # chat carries our words, not the quotes
-    assert check_alerts(sqlite_database, config, T + timedelta(minutes=20), [chat]).delivered == 0
+    assert check_alerts(sqlite_database, alert_settings(config), T + timedelta(minutes=20), [chat]).delivered == 0
 
 
 def test_a_chat_secret_is_read_only_when_a_message_is_sent() -> None:
     config = make_config("alerts:\n  apprise_urls_env: [REPWATCH_TEST_UNSET]\n")  # no error here
-    [chat] = notifiers_from_config(config, env={})
+    [chat] = notifiers_for(alert_channels(config), env={})
     with pytest.raises(DeliveryError, match="REPWATCH_TEST_UNSET .* is not set"):
         chat.send(Message(subject="s", text="t"), T)
     bad = AppriseNotifier(["HOOK"], env={"HOOK": "nonsense-scheme://x"})

@@ -11,6 +11,7 @@ from reporting import Seeder, make_config
 from reports.alerts import check_alerts, reading
 from reports.notify import DryRunNotifier
 from repwatch.cli import cli
+from repwatch.report_settings import alert_settings
 from storage.db import Database
 
 T = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -41,7 +42,7 @@ def test_new_spikes_reminders_and_all_clears_each_come_as_one_message(
 
     def check(day: int, hour: int) -> list[str]:
         before = len(outbox.sent)
-        summary = check_alerts(sqlite_database, config, datetime(2026, 11, day, hour, tzinfo=UTC),
+        summary = check_alerts(sqlite_database, alert_settings(config), datetime(2026, 11, day, hour, tzinfo=UTC),
                                [outbox])
         assert len(outbox.sent) - before == summary.delivered
         return summary.fired or summary.repeated or summary.resolved
@@ -69,9 +70,9 @@ def test_alerts_list_uses_the_words_of_the_email(sqlite_database: Database, tmp_
     path = tmp_path / "config.yaml"
     path.write_text(f"database: {{url: '{sqlite_database.url}'}}\nbrands: [{{name: Acme}}]\n"
                     "digest: {timezone: Europe/London}\nalerts: {min_count: 5}\n")
-    check_alerts(sqlite_database, make_config(), datetime(2026, 11, 25, 1, tzinfo=UTC),
+    check_alerts(sqlite_database, alert_settings(make_config()), datetime(2026, 11, 25, 1, tzinfo=UTC),
                  [DryRunNotifier()])
-    check_alerts(sqlite_database, make_config(), datetime(2026, 11, 26, 1, tzinfo=UTC),
+    check_alerts(sqlite_database, alert_settings(make_config()), datetime(2026, 11, 26, 1, tzinfo=UTC),
                  [DryRunNotifier()])
     result = CliRunner().invoke(cli, ["--config", str(path), "alerts", "list", "--now",
                                       "2026-11-26T02:00:00+00:00"])

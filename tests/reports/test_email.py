@@ -17,6 +17,7 @@ from reports.notify import DeliveryError, EmailNotifier
 from reports.periods import Week
 from reports.safety import UnsafeHeader
 from repwatch.config import Config, SmtpConfig
+from repwatch.report_settings import alert_channels, alert_settings
 from storage.db import Database
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -141,7 +142,7 @@ def test_one_alert_email_per_brand_says_what_how_much_since_when_with_examples_a
     config = mail_config(smtp_server.port)
     config = config.model_copy(update={"alerts": config.alerts.model_copy(
         update={"digest_url": "https://reports.example/digests/"})})
-    summary = check_alerts(sqlite_database, config, NOW, [EmailNotifier(config.smtp)])  # type: ignore[arg-type]
+    summary = check_alerts(sqlite_database, alert_settings(config), NOW, [EmailNotifier(config.smtp)])  # type: ignore[arg-type]
     assert sorted(summary.fired) == ["Acme|negative_share", "Acme|negative_volume",
                                      "Acme|theme:slow_response"]
     assert summary.delivered == 1 and not summary.failed
@@ -231,22 +232,22 @@ def test_a_sender_with_a_line_break_is_refused() -> None:
 
 
 def test_channels_come_from_the_config() -> None:
-    from reports.notify import DryRunNotifier, WebhookNotifier, notifiers_from_config
+    from reports.notify import DryRunNotifier, WebhookNotifier, notifiers_for
 
     config = mail_config(2525)
     config = config.model_copy(update={"alerts": config.alerts.model_copy(
         update={"webhook_url": "https://hooks.example.com/services/x"})})
-    channels = notifiers_from_config(config)
+    channels = notifiers_for(alert_channels(config))
     assert [type(c) for c in channels] == [EmailNotifier, WebhookNotifier]
-    assert [c.channel for c in notifiers_from_config(config, dry_run=True)] == ["dry-run"]
-    assert isinstance(notifiers_from_config(config, dry_run=True)[0], DryRunNotifier)
+    assert [c.channel for c in notifiers_for(alert_channels(config), dry_run=True)] == ["dry-run"]
+    assert isinstance(notifiers_for(alert_channels(config), dry_run=True)[0], DryRunNotifier)
     quiet = config.model_copy(update={"alerts": config.alerts.model_copy(
         update={"webhook_url": None, "recipients": []})})
-    assert notifiers_from_config(quiet) == []
+    assert notifiers_for(alert_channels(quiet)) == []
     from_env = quiet.model_copy(update={"alerts": quiet.alerts.model_copy(
         update={"webhook_url_env": "HOOK"})})
-    (webhook,) = notifiers_from_config(from_env, env={"HOOK": "https://hooks.example.com/s/y"})
+    (webhook,) = notifiers_for(alert_channels(from_env), env={"HOOK": "https://hooks.example.com/s/y"})
     assert isinstance(webhook, WebhookNotifier) and webhook.url == "https://hooks.example.com/s/y"
-    (unset,) = notifiers_from_config(from_env, env={})  # like the SMTP password: read at send time,
+    (unset,) = notifiers_for(alert_channels(from_env), env={})  # like the SMTP password: read at send time,
     with pytest.raises(DeliveryError, match="HOOK"):  # so the alert stays pending and is retried
         unset.send(Message(subject="s", text="t"), NOW)
