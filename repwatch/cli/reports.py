@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import click
 import httpx
 
-from reports.alerts import EVENT_NAMES, THEME_PREFIX, check_alerts, headline, metric_of
+from reports.alert_message import EVENT_NAMES, THEME_PREFIX, headline
+from reports.alerts import check_alerts, metric_of
 from reports.digest import build_digest, deliver_digest
 from reports.notify import (
     DeliveryError,

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from click.testing import CliRunner
 from reporting import Seeder, make_config
 
-from reports.alerts import check_alerts, reading
+from reports.alert_message import reading
+from reports.alerts import check_alerts
 from reports.notify import DryRunNotifier
 from repwatch.cli import cli
 from repwatch.report_settings import alert_settings

@@ -16,7 +16,7 @@ from storage.db import Database
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
 
-@pytest.mark.parametrize("module", ["alerts", "notify", "mail", "spikes", "alert_chart"])
+@pytest.mark.parametrize("module", ["alerts", "alert_message", "notify", "mail", "spikes", "alert_chart"])
 def test_alert_modules_do_not_import_the_config(module: str) -> None:
     tree = ast.parse((REPORTS / f"{module}.py").read_text())
     imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]

@@ -163,7 +163,7 @@ def test_one_alert_email_per_brand_says_what_how_much_since_when_with_examples_a
     assert "https://forum.example/t/11" not in text  # odd ones carry a javascript: link
     assert "https://forum.example/t/10" in text
     assert "Weekly digest: https://reports.example/digests/" in text
-    assert "Negative mentions per day, Wed 11 Nov \u2013 Tue 24 Nov: 0 0 0 0 0 0 0 0 0 0 0 0 0 12" in text
+    assert "Negative mentions per day, Wed 11 Nov \u2013 Tue 24 Nov 09:00: 0 0 0 0 0 0 0 0 0 0 0 0 0 12" in text
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "&lt;b&gt;nobody&lt;/b&gt;" in html and "javascript:" not in html
     assert 'href="https://reports.example/digests/"' in html
