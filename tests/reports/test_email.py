@@ -104,6 +104,8 @@ def test_a_digest_is_not_sent_twice_unless_asked(
     assert len(smtp_server.inbox.received) == 1
     assert deliver_digest(sqlite_database, config, digest.id, notifier, NOW, resend=True)
     assert len(smtp_server.inbox.received) == 2
+    first, again = (received.message()["Message-ID"] for received in smtp_server.inbox.received)
+    assert first == again and first.endswith("@example.com>")  # a repeat the client can drop
     rebuilt = build_digest(sqlite_database, make_config(), "Acme", Week(2026, 47), NOW,
                            digest.archive_path.parent.parent.parent)  # type: ignore[union-attr]
     assert rebuilt.id == digest.id
