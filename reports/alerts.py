@@ -219,14 +219,20 @@ def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 # --- messages --------------------------------------------------------------------------------
 
 
-def _examples(session: Session, alert: Alert, start: datetime, end: datetime, zone: ZoneInfo
-              ) -> list[dict[str, Any]]:
+def _examples(session: Session, alert: Alert, start: datetime, end: datetime, zone: ZoneInfo,
+              quoted: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The best examples of the spike, leaving out mentions already quoted for the brand in this
+    check (its alerts share one message); the ones picked are added to `quoted` (by source and
+    publication time)."""
     if alert.metric.startswith(THEME_PREFIX):
         theme = alert.metric.removeprefix(THEME_PREFIX)
         found = queries.top_theme_mentions(session, alert.brand, start, end, 10, [theme])
     else:
         found = queries.top_negative_mentions(session, alert.brand, start, end, 10)
-    return pick_quotes(found, EXAMPLES, zone)
+    fresh = [e for e in found if (e.source, as_utc(e.published_at).isoformat()) not in quoted]
+    picked = pick_quotes(fresh or found, EXAMPLES, zone)
+    quoted.update((quote["source"], quote["published_at"]) for quote in picked)
+    return picked
 
 
 @dataclass
@@ -238,6 +244,7 @@ class _Check:
     now: datetime  # naive UTC
     channels: Sequence[str]
     summary: CheckSummary
+    quoted: set[tuple[str, str]] = field(default_factory=set)  # quoted so far for this brand
 
     @property
     def zone(self) -> ZoneInfo:
@@ -268,7 +275,8 @@ class _Check:
             "p_value": verdict.p_value,
             "ratio": verdict.ratio,
             "method": verdict.method,
-            "examples": _examples(self.session, alert, window.start, window.end, self.zone),
+            "examples": _examples(self.session, alert, window.start, window.end, self.zone,
+                                  self.quoted),
             "recent": {"until": self.now.replace(minute=0, second=0).isoformat(),
                        "days": [day.isoformat() for day, _ in recent],
                        "values": [value for _, value in recent],
@@ -314,6 +322,7 @@ class _Check:
         hold_writer(self.session)
         snoozes = queries.active_snoozes(self.session, self.now)
         for brand in self.settings.brands:
+            self.quoted.clear()
             open_alerts = queries.open_alerts(self.session, brand)
             for observation in evaluate_brand(self.session, self.settings, brand, self.now):
                 self.summary.evaluated += 1

@@ -231,6 +231,8 @@ def test_negative_volume_and_share_alerts(sqlite_database: Database, config: Con
     assert message.text.index("NEW: Negative share") < message.text.index("NEW: Negative mentions")
     assert "NEW: Negative mentions: 15 in one hour, usually under 1" in message.text
     assert '"awful service 0"' in message.text  # the most negative example first
+    quotes = [line for line in message.text.splitlines() if line.startswith('- "')]
+    assert len(quotes) == 6 and len(set(quotes)) == 6  # no mention quoted twice in one message
 
 
 def test_the_alert_links_the_digest_by_its_configured_url_never_a_local_path(
