@@ -66,7 +66,7 @@ def test_new_spikes_reminders_and_all_clears_each_come_as_one_message(
     assert "NEW: Negative mentions: 12 in one day, usually under 1" in new
 
 
-def test_alerts_list_uses_the_words_of_the_email(sqlite_database: Database, tmp_path) -> None:
+def test_alerts_list_and_status_use_the_words_of_the_email(sqlite_database: Database, tmp_path) -> None:
     seed_two_bad_days(Seeder(sqlite_database))
     path = tmp_path / "config.yaml"
     path.write_text(f"database: {{url: '{sqlite_database.url}'}}\nbrands: [{{name: Acme}}]\n"
@@ -84,6 +84,10 @@ def test_alerts_list_uses_the_words_of_the_email(sqlite_database: Database, tmp_
     assert "          alert by dry-run: sent 2026-11-25 01:00" in lines
     assert "          reminder 1 by dry-run: sent 2026-11-26 01:00" in lines
     assert "#0" not in result.output and "expected" not in result.output
+    status = CliRunner().invoke(cli, ["--config", str(path), "status"])
+    assert status.exit_code == 0, status.output
+    assert ("Acme: Slow response: 30 mentions in 2 days, usually about 6 (since "
+            in " ".join(status.output.split()))
 
 
 def test_readings_in_plain_words() -> None:
