@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from collector import registry
-from collector.base import env_var_is_set
+from collector.base import HttpUrl, env_var_is_set
 from sentiment.labels import THEMES
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -168,7 +168,7 @@ class AlertsConfig(Strict):
     recipients: list[Email] = []
     webhook_url: str | None = None
     webhook_url_env: str | None = None  # or name the variable holding it: such URLs are secrets
-    digest_url: str | None = None
+    digest_url: HttpUrl | None = None  # where digests are published; alerts link nowhere else
     # Chat through Apprise: names of environment variables, each holding one Apprise URL
     # (slack://..., msteams://..., discord://..., tgram://...). Read when an alert is sent.
     apprise_urls_env: list[str] = []

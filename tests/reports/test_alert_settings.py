@@ -11,6 +11,7 @@ from reporting import Seeder
 
 from reports.alerts import AlertSettings, check_alerts
 from reports.notify import DryRunNotifier
+from repwatch.config import ConfigError, parse_config
 from storage.db import Database
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
@@ -43,3 +44,10 @@ def test_a_check_runs_on_plain_settings(sqlite_database: Database) -> None:
     assert summary.evaluated == 3  # the one theme, negative volume, negative share
     assert summary.fired == ["Acme|theme:slow_response"]
     assert outbox.sent[0].recipients == ("lead@example.com",)
+
+
+def test_a_digest_url_that_is_not_a_web_address_is_named() -> None:
+    with pytest.raises(ConfigError) as refused:
+        parse_config("brands: [{name: Acme}]\nalerts:\n  digest_url: /srv/digests\n", "c.yaml")
+    assert "line 3: alerts.digest_url: '/srv/digests' is not an http:// or https:// URL" in (
+        str(refused.value))
