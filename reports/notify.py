@@ -1,9 +1,10 @@
 """Delivery behind one small seam: a Notifier has a `channel` name and `send(message, now)`.
 
 Channels: email over SMTP (STARTTLS, TLS or plain, login with a password read from the
-environment variable the config names, at send time), a Slack-compatible webhook, and a dry run
-that records what would have been sent. Failures raise DeliveryError; the caller keeps the
-message and retries later.
+environment variable the config names, at send time), a Slack-compatible webhook, chat services
+through Apprise (Slack, Teams, Discord, Telegram, Mattermost, ...; each URL a secret in its own
+environment variable, read at send time), and a dry run that records what would have been sent.
+Failures raise DeliveryError; the caller keeps the message and retries later.
 """
 
 from __future__ import annotations
@@ -11,17 +12,51 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+import apprise
 import httpx
 
-from reports.mail import Message, to_mime
+from reports.mail import Message, stable_id, to_mime
 
-if TYPE_CHECKING:  # reports take the config as plain typed objects; only the types
-    from repwatch.config import Config, SmtpConfig
+
+class SmtpSettings(Protocol):
+    """How to reach the mail server (the config's smtp section has this shape)."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def tls(self) -> str: ...  # "starttls", "tls" or "none"
+    @property
+    def user(self) -> str | None: ...
+    @property
+    def password_env(self) -> str | None: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def timeout_seconds(self) -> float: ...
+
+
+class HasSmtp(Protocol):
+    @property
+    def smtp(self) -> SmtpSettings | None: ...
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Where alerts go: email (with the SMTP settings), a webhook, chat services via Apprise."""
+
+    smtp: SmtpSettings | None = None
+    recipients: tuple[str, ...] = ()
+    webhook_url: str | None = None
+    webhook_url_env: str | None = None
+    apprise_urls_env: tuple[str, ...] = ()
 
 
 class DeliveryError(RuntimeError):
@@ -43,7 +78,7 @@ class EmailNotifier:
 
     def __init__(
         self,
-        smtp: SmtpConfig,
+        smtp: SmtpSettings,
         env: Mapping[str, str] | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
@@ -119,12 +154,42 @@ class WebhookNotifier:
         text = f"*{slack_escape(message.subject)}*\n{slack_escape(message.text)}"
         url = self.url
         host = httpx.URL(url).host  # the path often holds a token: never print it
-        try:
-            response = self.client.post(url, json={"text": text})
+        try:  # the key lets a receiver drop a repeat after a crash (delivery is at least once)
+            response = self.client.post(url, json={"text": text},
+                                        headers={"Idempotency-Key": stable_id(message)})
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {host}: {type(exc).__name__}") from None
         if not response.is_success:
             raise DeliveryError(f"webhook {host} answered HTTP {response.status_code}")
+
+
+class AppriseNotifier:
+    """Posts the message's chat form (Markdown, or its text) to every Apprise URL, each held in
+    the environment variable named in `urls_env`; Apprise formats it for each service."""
+
+    channel = "chat"
+
+    def __init__(self, urls_env: Sequence[str], env: Mapping[str, str] | None = None) -> None:
+        self.urls_env = list(urls_env)
+        self.env = os.environ if env is None else env
+
+    def _service(self, name: str) -> apprise.Apprise:
+        url = self.env.get(name)
+        if not url:
+            raise DeliveryError(f"environment variable {name} (alerts.apprise_urls_env) is not set")
+        service = apprise.Apprise()
+        if not service.add(url):  # never print the URL: it holds the token
+            raise DeliveryError(f"environment variable {name} does not hold an Apprise URL")
+        return service
+
+    def send(self, message: Message, now: datetime) -> None:
+        services = {name: self._service(name) for name in self.urls_env}
+        body, body_format = ((message.markdown, apprise.NotifyFormat.MARKDOWN) if message.markdown
+                             else (message.text, apprise.NotifyFormat.TEXT))
+        failed = [f"{service[0].service_name} ({name})" for name, service in services.items()
+                  if not service.notify(body=body, title=message.subject, body_format=body_format)]
+        if failed:
+            raise DeliveryError(f"chat: {', '.join(failed)} did not take the message")
 
 
 class DryRunNotifier:
@@ -148,15 +213,15 @@ class DryRunNotifier:
 
 
 def email_notifier(
-    config: Config, env: Mapping[str, str] | None = None, ssl_context: ssl.SSLContext | None = None
+    config: HasSmtp, env: Mapping[str, str] | None = None, ssl_context: ssl.SSLContext | None = None
 ) -> EmailNotifier:
     if config.smtp is None:
         raise NotConfigured("there is no smtp section in the config")
     return EmailNotifier(config.smtp, env, ssl_context)
 
 
-def notifiers_from_config(
-    config: Config,
+def notifiers_for(
+    channels: Channels,
     *,
     dry_run: bool = False,
     dry_run_dir: Path | None = None,
@@ -164,14 +229,16 @@ def notifiers_from_config(
     http: httpx.Client | None = None,
     ssl_context: ssl.SSLContext | None = None,
 ) -> list[Notifier]:
-    """The alert channels the config sets up (email, webhook), or one dry run instead."""
+    """The alert channels set up (email, webhook, chat), or one dry run instead."""
     if dry_run:
-        sender = config.smtp.sender if config.smtp else "repwatch@localhost"
+        sender = channels.smtp.sender if channels.smtp else "repwatch@localhost"
         return [DryRunNotifier(dry_run_dir, sender)]
     notifiers: list[Notifier] = []
-    if config.alerts.recipients:
-        notifiers.append(email_notifier(config, env, ssl_context))
-    if config.alerts.webhook_url or config.alerts.webhook_url_env:
-        notifiers.append(WebhookNotifier(config.alerts.webhook_url, http,
-                                         url_env=config.alerts.webhook_url_env, env=env))
+    if channels.recipients:
+        notifiers.append(email_notifier(channels, env, ssl_context))
+    if channels.webhook_url or channels.webhook_url_env:
+        notifiers.append(WebhookNotifier(channels.webhook_url, http,
+                                         url_env=channels.webhook_url_env, env=env))
+    if channels.apprise_urls_env:
+        notifiers.append(AppriseNotifier(channels.apprise_urls_env, env))
     return notifiers

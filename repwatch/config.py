@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from collector import registry
-from collector.base import env_var_is_set
+from collector.base import HttpUrl, env_var_is_set
 from reports.digest_settings import DigestSettings, SourceSettings
 from sentiment.labels import THEMES
 
@@ -183,7 +183,10 @@ class AlertsConfig(Strict):
     recipients: list[Email] = []
     webhook_url: str | None = None
     webhook_url_env: str | None = None  # or name the variable holding it: such URLs are secrets
-    digest_url: str | None = None
+    digest_url: HttpUrl | None = None  # where digests are published; alerts link nowhere else
+    # Chat through Apprise: names of environment variables, each holding one Apprise URL
+    # (slack://..., msteams://..., discord://..., tgram://...). Read when an alert is sent.
+    apprise_urls_env: list[str] = []
 
     _check_webhook_url_env = field_validator("webhook_url_env")(env_var_is_set)
 
@@ -273,6 +276,7 @@ class Config(Strict):
         names = [self.smtp.password_env] if self.smtp and self.smtp.password_env else []
         if self.alerts.webhook_url_env:
             names.append(self.alerts.webhook_url_env)
+        names.extend(self.alerts.apprise_urls_env)
         for source in self.sources:
             params = source.params if isinstance(source.params, BaseModel) else None
             for key, value in (params.model_dump() if params else {}).items():

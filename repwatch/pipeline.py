@@ -79,16 +79,18 @@ class Pipeline:
 
     def notifiers(self) -> list[Any]:
         if self._notifiers is None:
-            from reports.notify import notifiers_from_config
+            from reports.notify import notifiers_for
+            from repwatch.report_settings import alert_channels
 
-            self._notifiers = notifiers_from_config(self.config, env=self.env)
+            self._notifiers = notifiers_for(alert_channels(self.config), env=self.env)
         return self._notifiers
 
     def check_alerts(self) -> Any:
         from reports.alerts import check_alerts
+        from repwatch.report_settings import alert_settings
 
-        summary = check_alerts(self.database, self.config, self.clock(), self.notifiers(),
-                               digest_dir=self.digest_dir)
+        summary = check_alerts(self.database, alert_settings(self.config), self.clock(),
+                               self.notifiers())
         log.info("alert check: %d evaluated, fired %s, resolved %s, %d delivered, %d failed",
                  summary.evaluated, summary.fired or "none", summary.resolved or "none",
                  summary.delivered, len(summary.failed))

@@ -142,7 +142,8 @@ class Alert(Base):
 
 
 class Notification(Base):
-    """Outbox of alert messages, one row per channel: written before delivery, marked sent after."""
+    """Outbox of alert messages, one row per channel: written before delivery, claimed by one
+    checker ("sending", with `claimed_at`), marked sent after."""
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -164,6 +165,7 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
 

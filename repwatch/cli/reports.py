@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import click
 import httpx
 
-from reports.alerts import THEME_PREFIX, check_alerts, metric_label, metric_of
+from reports.alert_message import EVENT_NAMES, THEME_PREFIX, headline
+from reports.alerts import check_alerts, metric_of
 from reports.digest import build_digest, send_digest
 from reports.notify import (
     DeliveryError,
@@ -18,12 +19,13 @@ from reports.notify import (
     NotConfigured,
     Notifier,
     email_notifier,
-    notifiers_from_config,
+    notifiers_for,
 )
 from reports.periods import parse_week
 from repwatch.cli.app import AppContext, cli, pass_app
 from repwatch.config import parse_duration
 from repwatch.emerging import find_for_digest
+from repwatch.report_settings import alert_channels, alert_settings
 from repwatch.tagging import load_tagger
 from storage import reports as queries
 from storage.mentions import as_utc, utc_naive
@@ -131,15 +133,16 @@ def alerts_check(app: AppContext, dry_run: bool, now_text: str | None) -> None:
     with httpx.Client(timeout=20.0) as http:
         if dry_run:
             preview = DryRunNotifier()
-            summary = check_alerts(app.database, config, now, [preview], preview=True)
+            summary = check_alerts(app.database, alert_settings(config), now, [preview],
+                                   preview=True)
             for message in preview.sent:
                 click.echo(f"--- would send: {message.subject}\n{message.text}")
         else:
             try:
-                notifiers = notifiers_from_config(config, http=http)
+                notifiers = notifiers_for(alert_channels(config), http=http)
             except NotConfigured as exc:
                 raise click.UsageError(str(exc)) from exc
-            summary = check_alerts(app.database, config, now, notifiers)
+            summary = check_alerts(app.database, alert_settings(config), now, notifiers)
     click.echo(f"checked {summary.evaluated} metrics: {len(summary.fired)} fired, "
                f"{len(summary.repeated)} reminders, {len(summary.resolved)} resolved, "
                f"{len(summary.muted)} muted; {summary.delivered} sent")
@@ -170,15 +173,14 @@ def alerts_list(app: AppContext, days: int, now_text: str | None) -> None:
         if not alerts:
             click.echo("no alerts")
         for alert in alerts:
-            state = alert.state.upper()
-            click.echo(f"{state:9} {alert.brand}: {metric_label(alert.metric)} since "
-                       f"{local(alert.started_at)}; last {alert.observed:g} vs "
-                       f"{alert.expected:.1f} expected ({alert.window})"
-                       + (f"; resolved {local(alert.resolved_at)}" if alert.resolved_at else ""))
+            resolved = f"; back to normal {local(alert.resolved_at)}" if alert.resolved_at else ""
+            click.echo(f"{alert.state.upper():9} {alert.brand}: {headline(alert)} "
+                       f"(since {local(alert.started_at)}{resolved})")
             for note in (n for n in notes if n.alert_id == alert.id):
+                name = EVENT_NAMES[note.event] + (f" {note.sequence + 1}" if note.event == "repeat" else "")
                 extra = f" ({note.attempts} attempts: {note.last_error})" if note.last_error else ""
-                click.echo(f"          {note.event} #{note.sequence} via {note.channel}: "
-                           f"{note.status} {local(note.sent_at or note.created_at)}{extra}")
+                click.echo(f"          {name} by {note.channel}: {note.status} "
+                           f"{local(note.sent_at or note.created_at)}{extra}")
         for snooze in snoozes:
             name = snooze.metric.removeprefix(THEME_PREFIX)
             click.echo(f"snoozed   {name} for {snooze.brand or 'every brand'} until "
@@ -207,7 +209,7 @@ def _until(for_text: str | None, until_text: str | None, now: datetime, zone: Zo
 
 def _metric(app: AppContext, theme: str) -> str:
     try:
-        return metric_of(theme, app.config)
+        return metric_of(theme, alert_settings(app.config).themes)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="THEME") from exc
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from reports.alert_message import headline
 from repwatch.cli.app import AppContext, cli, pass_app
 from repwatch.lock import AlreadyRunning, acquire_scheduler_lock, scheduler_holder
 from repwatch.logs import configure_logging, secret_values
@@ -98,9 +99,8 @@ def status(app: AppContext) -> None:
         alerts = queries.firing_alerts(session)
         console.print(f"[bold]firing alerts[/bold] {len(alerts) or 'none'}")
         for alert in alerts:
-            console.print(f"  {escape(alert.brand)}: {escape(alert.metric)} ({alert.window}) since "
-                          f"{_when(alert.started_at)}: {alert.observed:g} against about "
-                          f"{alert.expected:.1f} expected")
+            console.print(f"  {escape(alert.brand)}: {escape(headline(alert))} "
+                          f"(since {_when(alert.started_at)})")
         digests = queries.latest_digests(session)
         for digest in digests:
             sent = f"sent {_when(digest.sent_at)}" if digest.sent_at else "not sent"

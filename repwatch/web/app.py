@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from reports.alerts import THEME_PREFIX, metric_label
+from reports.alert_message import THEME_PREFIX, headline, metric_title
 from reports.render import theme_label
 from repwatch.web import charts, views
 from repwatch.web.security import (
@@ -67,7 +67,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined)
     templates = Jinja2Templates(env=environment)
-    environment.globals.update(theme_label=theme_label, metric_label=metric_label,
+    environment.globals.update(theme_label=theme_label, metric_title=metric_title, headline=headline,
                                csrf_field=CSRF_FIELD, sentiments=SENTIMENTS)
     auth = BasicAuth(settings.access)
 
@@ -311,4 +311,4 @@ def _alert_chart(session: Any, alert: Any) -> Any:
         for row in queries.daily_volume(session, alert.brand, period.start, period.end):
             if row.sentiment == "negative" and row.day in position:
                 values[position[row.day]] += row.count
-    return charts.stacked_bars(days, {"negative": values}, metric_label(alert.metric) + " per day")
+    return charts.stacked_bars(days, {"negative": values}, metric_title(alert.metric) + " per day")

@@ -17,6 +17,7 @@ from reports.mail import Message
 from reports.notify import DeliveryError, DryRunNotifier, WebhookNotifier
 from reports.periods import Week
 from repwatch.config import Config
+from repwatch.report_settings import alert_settings
 from storage import reports as queries
 from storage.db import Database
 from storage.models import Alert, Notification
@@ -72,15 +73,15 @@ def test_a_spike_fires_once_and_a_restart_sends_nothing_twice(
     burst(seed, T - timedelta(hours=1))
     seed.flush()
     outbox = DryRunNotifier()
-    summary = check_alerts(database, config, T + timedelta(minutes=5), [outbox])
+    summary = check_alerts(database, alert_settings(config), T + timedelta(minutes=5), [outbox])
     assert summary.fired == [KEY] and summary.delivered == 1
     [message] = outbox.sent
-    assert message.subject.startswith("[repwatch] Spike: theme \u201cslow response\u201d for Acme (12 vs ~")
+    assert message.subject == "[repwatch] Acme: Slow response: 12 mentions in one hour, usually under 1"
     assert "Waited 31 minutes on hold at 08:00" in message.text  # the highest-scoring example
-    assert check_alerts(database, config, T + timedelta(minutes=35), [outbox]).delivered == 0
+    assert check_alerts(database, alert_settings(config), T + timedelta(minutes=35), [outbox]).delivered == 0
     restarted = Database(database.url)
     try:
-        again = check_alerts(restarted, config, T + timedelta(minutes=50), [DryRunNotifier()])
+        again = check_alerts(restarted, alert_settings(config), T + timedelta(minutes=50), [DryRunNotifier()])
     finally:
         restarted.dispose()
     assert again.fired == [] and again.delivered == 0
@@ -102,20 +103,24 @@ def test_it_reminds_while_firing_and_says_when_it_resolves(
     outbox = DryRunNotifier()
 
     def check(day: int, hour: int) -> CheckSummary:
-        return check_alerts(database, config, datetime(2026, 11, day, hour, tzinfo=UTC), [outbox])
+        return check_alerts(database, alert_settings(config), datetime(2026, 11, day, hour, tzinfo=UTC), [outbox])
 
     first = check(25, 1)  # the whole of the 24th was unusual
     assert first.fired == [KEY]
     assert check(25, 12).repeated == []  # still the 24th's spike, but not 24 hours yet
     assert check(26, 1).repeated == [KEY]  # the 25th spiked too: a reminder
     assert check(27, 3).resolved == [KEY]  # the 26th was ordinary
-    assert [m.subject.split(":")[0] for m in outbox.sent] == [
-        "[repwatch] Spike", "[repwatch] Still spiking", "[repwatch] Resolved"]
-    assert "15 mentions in the day from Tue 24 Nov 2026 00:00 to Wed 25 Nov 2026 00:00" in (
+    assert [m.subject for m in outbox.sent] == [
+        "[repwatch] Acme: Slow response: 15 mentions in one day, usually about 3",
+        "[repwatch] Acme: still high: Slow response: 30 mentions in 2 days, usually about 6",
+        "[repwatch] Acme: Slow response is back to normal"]
+    assert "NEW: Slow response: 15 mentions in one day, usually about 3\nTue 24 Nov (Europe/London)" in (
         outbox.sent[0].text)
-    assert outbox.sent[2].subject == "[repwatch] Resolved: theme \u201cslow response\u201d for Acme"
-    assert "is back to normal" in outbox.sent[2].text
-    assert "It spiked from Tue 24 Nov 2026 00:00 until Fri 27 Nov 2026 03:00" in outbox.sent[2].text
+    assert "STILL HIGH: Slow response: 30 mentions in 2 days" in outbox.sent[1].text
+    assert "Tue 24 Nov \u2013 Wed 25 Nov (Europe/London)" in outbox.sent[1].text
+    assert "BACK TO NORMAL: Slow response\nSpiked from Tue 24 Nov 00:00 until Fri 27 Nov 03:00" in (
+        outbox.sent[2].text)
+    assert outbox.sent[2].images == ()  # no chart for an all-clear
     assert notifications(database) == [
         ("firing", 0, "dry-run", "sent"), ("repeat", 0, "dry-run", "sent"),
         ("resolved", 0, "dry-run", "sent")]
@@ -132,12 +137,12 @@ def test_a_snooze_mutes_until_it_expires(database: Database, seed: Seeder, confi
         queries.set_snooze(session, None, "theme:slow_response", datetime(2026, 11, 24, 10, 0),
                            datetime(2026, 11, 23, 9, 0))
     outbox = DryRunNotifier()
-    muted = check_alerts(database, config, T, [outbox])
+    muted = check_alerts(database, alert_settings(config), T, [outbox])
     assert (muted.fired, muted.muted, outbox.sent) == ([], [KEY], [])
-    assert check_alerts(database, config, T + timedelta(minutes=30), [outbox]).delivered == 0
-    after = check_alerts(database, config, T + timedelta(hours=2), [outbox])
+    assert check_alerts(database, alert_settings(config), T + timedelta(minutes=30), [outbox]).delivered == 0
+    after = check_alerts(database, alert_settings(config), T + timedelta(hours=2), [outbox])
     assert after.fired == [KEY]
-    assert [m.subject.split(":")[0] for m in outbox.sent] == ["[repwatch] Spike"]
+    assert [m.subject.split(":")[1] for m in outbox.sent] == [" Slow response"]
     assert notifications(database) == [("firing", 0, "dry-run", "muted"),
                                        ("firing", 1, "dry-run", "sent")]
 
@@ -153,7 +158,7 @@ def test_a_snooze_for_another_brand_does_not_mute(
                            datetime(2026, 11, 23))
         queries.set_snooze(session, None, "negative_volume", datetime(2026, 12, 1),
                            datetime(2026, 11, 23))
-    assert check_alerts(database, config, T, [DryRunNotifier()]).fired == [KEY]
+    assert check_alerts(database, alert_settings(config), T, [DryRunNotifier()]).fired == [KEY]
 
 
 def test_a_failed_delivery_is_retried_on_the_next_check_and_never_duplicated(
@@ -163,7 +168,7 @@ def test_a_failed_delivery_is_retried_on_the_next_check_and_never_duplicated(
     burst(seed, T - timedelta(hours=1))
     seed.flush()
     channel = Flaky()
-    first = check_alerts(database, config, T, [channel])
+    first = check_alerts(database, alert_settings(config), T, [channel])
     assert first.fired == [KEY] and first.delivered == 0
     assert first.failed == ["email: SMTP mail.example:587: ConnectionRefusedError"]
     with database.session() as session:
@@ -171,9 +176,9 @@ def test_a_failed_delivery_is_retried_on_the_next_check_and_never_duplicated(
         assert (row.status, row.attempts, row.last_error) == (
             "pending", 1, "SMTP mail.example:587: ConnectionRefusedError")
     channel.down = False
-    second = check_alerts(database, config, T + timedelta(minutes=10), [channel])
+    second = check_alerts(database, alert_settings(config), T + timedelta(minutes=10), [channel])
     assert (second.fired, second.delivered) == ([], 1)
-    assert check_alerts(database, config, T + timedelta(minutes=20), [channel]).delivered == 0
+    assert check_alerts(database, alert_settings(config), T + timedelta(minutes=20), [channel]).delivered == 0
     assert len(channel.sent) == 1 and channel.sent[0].recipients == ()
     assert notifications(database) == [("firing", 0, "email", "sent")]
 
@@ -185,7 +190,7 @@ def test_a_preview_records_and_sends_nothing(
     burst(seed, T - timedelta(hours=1))
     seed.flush()
     preview = DryRunNotifier()
-    summary = check_alerts(database, config, T, [preview], preview=True)
+    summary = check_alerts(database, alert_settings(config), T, [preview], preview=True)
     assert summary.fired == [KEY] and len(preview.sent) == 1
     with database.session() as session:
         assert session.scalars(select(Alert)).all() == []
@@ -199,11 +204,11 @@ def test_short_history_uses_ears_and_small_bursts_stay_quiet(
     seed_history(seed, days=12)
     burst(seed, T - timedelta(hours=1), count=4)
     seed.flush()
-    quiet = check_alerts(sqlite_database, config, T, [DryRunNotifier()])
+    quiet = check_alerts(sqlite_database, alert_settings(config), T, [DryRunNotifier()])
     assert quiet.fired == [] and quiet.evaluated == 14  # 12 themes, negative volume and share
     burst(seed, T, count=12)
     seed.flush()
-    loud = check_alerts(sqlite_database, config, T + timedelta(hours=1), [DryRunNotifier()])
+    loud = check_alerts(sqlite_database, alert_settings(config), T + timedelta(hours=1), [DryRunNotifier()])
     assert loud.fired == [KEY]
     with sqlite_database.session() as session:
         detail = session.scalars(select(Alert)).one().detail
@@ -218,14 +223,19 @@ def test_negative_volume_and_share_alerts(sqlite_database: Database, config: Con
                      sentiment="negative", negative_score=0.9 - index / 100)
     seed.flush()
     outbox = DryRunNotifier()
-    summary = check_alerts(sqlite_database, config, T, [outbox])
+    summary = check_alerts(sqlite_database, alert_settings(config), T, [outbox])
     assert sorted(summary.fired) == ["Acme|negative_share", "Acme|negative_volume"]
-    share = next(m for m in outbox.sent if "share of negative" in m.subject)
-    assert "(100% vs usual " in share.subject
-    assert '"awful service 0"' in share.text  # the most negative example first
+    [message] = outbox.sent  # one message for the brand, the least likely reading first
+    assert message.subject == ("[repwatch] Acme: Negative share: 100% of mentions negative in one "
+                               "hour, usually under 1% (+1 more)")
+    assert message.text.index("NEW: Negative share") < message.text.index("NEW: Negative mentions")
+    assert "NEW: Negative mentions: 15 in one hour, usually under 1" in message.text
+    assert '"awful service 0"' in message.text  # the most negative example first
+    quotes = [line for line in message.text.splitlines() if line.startswith('- "')]
+    assert len(quotes) == 6 and len(set(quotes)) == 6  # no mention quoted twice in one message
 
 
-def test_the_alert_links_to_the_archived_digest(
+def test_the_alert_links_the_digest_by_its_configured_url_never_a_local_path(
     sqlite_database: Database, config: Config, tmp_path: Path
 ) -> None:
     seed = Seeder(sqlite_database)
@@ -234,21 +244,23 @@ def test_the_alert_links_to_the_archived_digest(
     seed.flush()
     digest = build_digest(sqlite_database, config.digest_settings(), "Acme", Week(2026, 47), T, tmp_path)
     outbox = DryRunNotifier(tmp_path / "outbox")
-    check_alerts(sqlite_database, config, T, [outbox])
-    assert f"Weekly digest: {digest.archive_path}" in outbox.sent[0].text
+    check_alerts(sqlite_database, alert_settings(config), T, [outbox])
+    [message] = outbox.sent
+    assert str(tmp_path) not in message.text + (message.html or "")
+    assert digest.archive_path is not None and digest.archive_path.name not in message.text
+    assert "Weekly digest" not in message.text
+    assert "alerts snooze slow_response --brand \"Acme\" --for 2d" in message.text  # kept
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
-
-def test_without_any_digest_the_alert_links_the_archive_index(
-    sqlite_database: Database, config: Config, tmp_path: Path
-) -> None:
-    seed = Seeder(sqlite_database)
-    seed_history(seed)
-    burst(seed, T - timedelta(hours=1))
+    linked = config.model_copy(update={"alerts": config.alerts.model_copy(
+        update={"digest_url": "https://reports.example/acme/"})})
+    burst(seed, T, count=14)
     seed.flush()
-    outbox = DryRunNotifier()
-    check_alerts(sqlite_database, config, T, [outbox], digest_dir=tmp_path / "site")
-    assert f"Weekly digest: {tmp_path / 'site' / 'index.html'}" in outbox.sent[0].text
+    preview = DryRunNotifier()
+    check_alerts(sqlite_database, alert_settings(linked), T + timedelta(days=1, hours=1), [preview], preview=True)
+    [reminder] = preview.sent
+    assert "Weekly digest: https://reports.example/acme/" in reminder.text
+    assert 'href="https://reports.example/acme/"' in (reminder.html or "")
 
 
 def test_disabled_alerts_do_nothing(sqlite_database: Database, config: Config) -> None:
@@ -258,7 +270,7 @@ def test_disabled_alerts_do_nothing(sqlite_database: Database, config: Config) -
     seed.flush()
     off = config.model_copy(update={"alerts": config.alerts.model_copy(update={"enabled": False})})
     outbox = DryRunNotifier()
-    assert check_alerts(sqlite_database, off, T, [outbox]).evaluated == 0 and outbox.sent == []
+    assert check_alerts(sqlite_database, alert_settings(off), T, [outbox]).evaluated == 0 and outbox.sent == []
 
 
 def test_the_webhook_posts_slack_text_and_keeps_failures_pending(
@@ -281,14 +293,14 @@ def test_the_webhook_posts_slack_text_and_keeps_failures_pending(
     url = "https://hooks.example.com/services/T000/B000/SECRET"
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
         webhook = WebhookNotifier(url, client)
-        failed = check_alerts(sqlite_database, config, T, [webhook])
+        failed = check_alerts(sqlite_database, alert_settings(config), T, [webhook])
         assert failed.failed == ["webhook: webhook hooks.example.com answered HTTP 500"]
         assert "SECRET" not in failed.failed[0]
         status["code"] = 200
-        retried = check_alerts(sqlite_database, config, T + timedelta(minutes=10), [webhook])
+        retried = check_alerts(sqlite_database, alert_settings(config), T + timedelta(minutes=10), [webhook])
     assert retried.delivered == 1 and len(posts) == 2 and posts[0] == posts[1]
     text = posts[1]["text"]
-    assert text.startswith("*[repwatch] Spike: theme")
+    assert text.startswith("*[repwatch] Acme: Slow response: 13 mentions in one hour")
     assert "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;" in text
     assert "<!channel>" not in text
 

@@ -105,14 +105,16 @@ def test_digest_bad_options_are_named(workspace: Path, args: tuple[str, ...], me
 def test_alerts_check_list_snooze_unsnooze(workspace: Path, smtp_server: SmtpServer) -> None:
     code, out, err = run(workspace, "alerts", "check", "--dry-run", "--now", NOW)
     assert code == 0, err
-    assert "--- would send: [repwatch] Spike: theme \u201cslow response\u201d for Acme" in out
+    assert "--- would send: [repwatch] Acme: Slow response: 12 mentions in one hour, usually under 1" in out
     assert run(workspace, "alerts", "list", "--now", NOW)[1] == "no alerts\n"
 
     code, out, err = run(workspace, "alerts", "check", "--now", NOW)
     assert code == 0, err
     assert "1 fired" in out and "0 sent" in out  # no alert recipients or webhook configured
     code, out, _ = run(workspace, "alerts", "list", "--now", NOW)
-    assert "FIRING    Acme: theme \u201cslow response\u201d since 2026-11-24 08:00" in out
+    assert ("FIRING    Acme: Slow response: 12 mentions in one hour, usually under 1 "
+            "(since 2026-11-24 08:00)") in out
+    assert "          alert by dry-run" not in out and "#0" not in out
 
     code, out, _ = run(workspace, "alerts", "snooze", "slow_response", "--brand", "Acme",
                        "--for", "2d", "--now", NOW)

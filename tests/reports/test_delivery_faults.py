@@ -10,6 +10,7 @@ from reporting import Inbox, Seeder, free_port, make_config
 
 from reports.alerts import check_alerts
 from reports.notify import email_notifier
+from repwatch.report_settings import alert_settings
 from storage.db import Database
 
 T = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -50,7 +51,7 @@ smtp: {{host: 127.0.0.1, port: {port}, tls: none, sender: repwatch@example.com, 
 """)
     notifier = email_notifier(config)
 
-    down = check_alerts(database, config, T, [notifier])
+    down = check_alerts(database, alert_settings(config), T, [notifier])
     assert down.fired and down.delivered == 0
     assert down.failed and "ConnectionRefusedError" in down.failed[0]
 
@@ -58,15 +59,18 @@ smtp: {{host: 127.0.0.1, port: {port}, tls: none, sender: repwatch@example.com, 
     server = Controller(inbox, hostname="127.0.0.1", port=port)
     server.start()
     try:
-        back = check_alerts(database, config, T + timedelta(minutes=10), [notifier])
-        again = check_alerts(database, config, T + timedelta(minutes=20), [notifier])
+        back = check_alerts(database, alert_settings(config), T + timedelta(minutes=10), [notifier])
+        again = check_alerts(database, alert_settings(config), T + timedelta(minutes=20), [notifier])
     finally:
         server.stop()
-    fired = len(down.fired)
-    assert "Acme|theme:slow_response" in down.fired
-    assert (back.fired, back.delivered, back.failed) == ([], fired, [])
+    assert sorted(down.fired) == ["Acme|negative_share", "Acme|negative_volume",
+                                  "Acme|theme:slow_response"]
+    assert (back.fired, back.delivered, back.failed) == ([], 1, [])
     assert (again.delivered, again.failed) == (0, [])
-    assert len(inbox.received) == fired  # each alert exactly once
+    [received] = inbox.received  # the three alerts in one message, each once
+    text = received.message().get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    for title in ("Negative share", "Negative mentions", "Slow response"):
+        assert text.count(f"NEW: {title}:") == 1
 
     htmls = [received.message().get_body(("html",)).get_content() for received in inbox.received]
     for html in htmls:

@@ -17,6 +17,7 @@ from reports.notify import DeliveryError, EmailNotifier
 from reports.periods import Week
 from reports.safety import UnsafeHeader
 from repwatch.config import Config, SmtpConfig
+from repwatch.report_settings import alert_channels, alert_settings
 from storage.db import Database
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -104,6 +105,8 @@ def test_a_digest_is_not_sent_twice_unless_asked(
     assert len(smtp_server.inbox.received) == 1
     assert send_digest(sqlite_database, digest, RECIPIENTS, notifier, NOW, resend=True)
     assert len(smtp_server.inbox.received) == 2
+    first, again = (received.message()["Message-ID"] for received in smtp_server.inbox.received)
+    assert first == again and first.endswith("@example.com>")  # a repeat the client can drop
     rebuilt = build_digest(sqlite_database, make_config().digest_settings(), "Acme", Week(2026, 47), NOW,
                            digest.archive_path.parent.parent.parent)  # type: ignore[union-attr]
     assert rebuilt.id == digest.id
@@ -136,31 +139,43 @@ def seed_spike(database: Database) -> None:
     seed.flush()
 
 
-def test_an_alert_email_says_what_how_much_since_when_with_examples(
+def test_one_alert_email_per_brand_says_what_how_much_since_when_with_examples_and_a_chart(
     sqlite_database: Database, smtp_server: SmtpServer
 ) -> None:
     seed_spike(sqlite_database)
     config = mail_config(smtp_server.port)
     config = config.model_copy(update={"alerts": config.alerts.model_copy(
         update={"digest_url": "https://reports.example/digests/"})})
-    summary = check_alerts(sqlite_database, config, NOW, [EmailNotifier(config.smtp)])  # type: ignore[arg-type]
-    assert "Acme|theme:slow_response" in summary.fired and not summary.failed
-    subjects = {r.message()["Subject"]: r for r in smtp_server.inbox.received}
-    subject = next(s for s in subjects if "slow response" in s)
-    assert subject.startswith("[repwatch] Spike: theme \u201cslow response\u201d for Acme (12 vs ~")
-    message = subjects[subject].message()
-    assert subjects[subject].rcpt_tos == ["support-lead@example.com"]
-    assert parts(message) == ["multipart/alternative", "text/plain", "text/html"]
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "12 mentions in the hour from Tue 24 Nov 2026 08:00 to Tue 24 Nov 2026 09:00" in text
-    assert "Firing since Tue 24 Nov 2026 08:00 (Europe/London)" in text
+    summary = check_alerts(sqlite_database, alert_settings(config), NOW, [EmailNotifier(config.smtp)])  # type: ignore[arg-type]
+    assert sorted(summary.fired) == ["Acme|negative_share", "Acme|negative_volume",
+                                     "Acme|theme:slow_response"]
+    assert summary.delivered == 1 and not summary.failed
+    [received] = smtp_server.inbox.received
+    assert received.rcpt_tos == ["support-lead@example.com"]
+    message = received.message()
+    assert message["Subject"] == ("[repwatch] Acme: Negative share: 100% of mentions negative in "
+                                  "one hour, usually under 1% (+2 more)")
+    assert parts(message) == ["multipart/alternative", "text/plain", "multipart/related",
+                              "text/html", "image/png"]
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+    assert text.startswith("repwatch alerts for Acme: 3 new\n")
+    assert "NEW: Slow response: 12 mentions in one hour, usually under 1\n" in text
+    assert "NEW: Negative mentions: 12 in one hour, usually under 1\n" in text
+    assert "Tue 24 Nov 08:00\u201309:00 (Europe/London); spiking since Tue 24 Nov 08:00." in text
+    assert "Chance" not in text and "count-model" not in text and "expected" not in text
     assert '"Still on hold after 12 hours, <b>nobody</b> answers"' in text
     assert "https://forum.example/t/11" not in text  # odd ones carry a javascript: link
     assert "https://forum.example/t/10" in text
     assert "Weekly digest: https://reports.example/digests/" in text
+    assert "Negative mentions per day, Wed 11 Nov \u2013 Tue 24 Nov 09:00: 0 0 0 0 0 0 0 0 0 0 0 0 0 12" in text
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "&lt;b&gt;nobody&lt;/b&gt;" in html and "javascript:" not in html
     assert 'href="https://reports.example/digests/"' in html
+    [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert f'src="cid:{image["Content-ID"].strip("<>")}"' in html
+    assert image.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert message["Message-ID"].startswith("<alert.") and message["Message-ID"].endswith(
+        "@example.com>")
 
 
 def test_starttls_or_tls_with_a_login_from_the_environment(
@@ -221,22 +236,22 @@ def test_a_sender_with_a_line_break_is_refused() -> None:
 
 
 def test_channels_come_from_the_config() -> None:
-    from reports.notify import DryRunNotifier, WebhookNotifier, notifiers_from_config
+    from reports.notify import DryRunNotifier, WebhookNotifier, notifiers_for
 
     config = mail_config(2525)
     config = config.model_copy(update={"alerts": config.alerts.model_copy(
         update={"webhook_url": "https://hooks.example.com/services/x"})})
-    channels = notifiers_from_config(config)
+    channels = notifiers_for(alert_channels(config))
     assert [type(c) for c in channels] == [EmailNotifier, WebhookNotifier]
-    assert [c.channel for c in notifiers_from_config(config, dry_run=True)] == ["dry-run"]
-    assert isinstance(notifiers_from_config(config, dry_run=True)[0], DryRunNotifier)
+    assert [c.channel for c in notifiers_for(alert_channels(config), dry_run=True)] == ["dry-run"]
+    assert isinstance(notifiers_for(alert_channels(config), dry_run=True)[0], DryRunNotifier)
     quiet = config.model_copy(update={"alerts": config.alerts.model_copy(
         update={"webhook_url": None, "recipients": []})})
-    assert notifiers_from_config(quiet) == []
+    assert notifiers_for(alert_channels(quiet)) == []
     from_env = quiet.model_copy(update={"alerts": quiet.alerts.model_copy(
         update={"webhook_url_env": "HOOK"})})
-    (webhook,) = notifiers_from_config(from_env, env={"HOOK": "https://hooks.example.com/s/y"})
+    (webhook,) = notifiers_for(alert_channels(from_env), env={"HOOK": "https://hooks.example.com/s/y"})
     assert isinstance(webhook, WebhookNotifier) and webhook.url == "https://hooks.example.com/s/y"
-    (unset,) = notifiers_from_config(from_env, env={})  # like the SMTP password: read at send time,
+    (unset,) = notifiers_for(alert_channels(from_env), env={})  # like the SMTP password: read at send time,
     with pytest.raises(DeliveryError, match="HOOK"):  # so the alert stays pending and is retried
         unset.send(Message(subject="s", text="t"), NOW)
