@@ -60,6 +60,8 @@ def parse_envelope(body: str) -> tuple[list[Any], str | None]:
         rows = [row for row in outer if isinstance(row, list) and row[:2] == ["wrb.fr", RPC_ID]]
         payload = (rows[0] if rows else outer[0])[2]
         data = json.loads(payload) if isinstance(payload, str) else None
+    except RecursionError:
+        raise FatalError("Google Play's answer is nested too deeply to read") from None
     except (ValueError, IndexError, TypeError, KeyError) as exc:
         raise FatalError(f"Google Play's answer is not the expected batchexecute shape ({exc})") from exc
     if not isinstance(data, list) or not data:

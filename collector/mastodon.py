@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import AfterValidator, Field, field_validator
 
-from collector.base import Batch, Collector, CollectorParams, env_var_is_set
+from collector.base import Batch, Collector, CollectorParams, env_var_is_set, http_url
 from collector.errors import FatalError, MalformedRecord
 from collector.http import Http
 from collector.mention import Mention
@@ -24,11 +24,10 @@ PAGE_SIZE = 40
 def _instance_url(value: str) -> str:
     """'mastodon.social' -> 'https://mastodon.social'; full URLs (mirrors, tests) kept."""
     url = value.strip().rstrip("/")
-    if "://" not in url:
+    if "://" not in url and ":\\" not in url:
         url = f"https://{url}"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
-        raise ValueError(f"{value!r} is not an instance host name or base URL")
+    if urlsplit(http_url(url)).path:
+        raise ValueError(f"{value} is not an instance host name or base URL (it has a path)")
     return url
 
 

@@ -129,12 +129,16 @@ def oldest_first(pages: Iterable[Page], mark: Mark) -> Iterator[Page]:
 
 
 def parse_each(records: Iterable[Any], parse: Callable[[Any], Mention | None]) -> Page:
-    """Parse a page's records; malformed ones are counted, `None` ones (not reviews) dropped."""
+    """Parse a page's records; malformed ones are counted, `None` ones (not reviews) dropped.
+
+    This is every collector's one gate for a record of the wrong shape (a field missing, or a
+    string where an object belongs): it is skipped and counted, and the rest of the page kept.
+    """
     page = Page()
     for record in records:
         try:
             mention = parse(record)
-        except (MalformedRecord, KeyError, IndexError, TypeError, ValueError):
+        except (MalformedRecord, LookupError, TypeError, ValueError, AttributeError):
             page.skipped += 1
             continue
         if mention is not None:

@@ -117,6 +117,8 @@ class Response:
     def json(self) -> Any:
         try:
             return json.loads(self.content)
+        except RecursionError:
+            raise FatalError(f"{describe(self.url)}: the JSON is nested too deeply to read") from None
         except ValueError as exc:
             kind = self.headers.get("content-type") or "no Content-Type"
             raise FatalError(

@@ -286,3 +286,32 @@ def test_a_source_run_stops_at_its_own_deadline(services: Services, sqlite_datab
         f"{urls['slow']}/b.xml: GET {urls['slow']}/b.xml: stopped at the source run's 1 s deadline "
         "(network.source_deadline_seconds)")
     assert services.requests("slow", "/b.xml") == 0
+
+
+@pytest.mark.parametrize("services", [["mastodon", "stack", "hn"]], indirect=True)
+def test_a_malformed_item_is_skipped_and_counted_and_deep_nesting_is_a_clear_error(
+    services: Services, sqlite_database: Database
+) -> None:
+    servers, urls = services.servers, services.urls
+    page = json.loads(statuses(3))
+    page[1]["account"] = "someone@social.example"  # a string where an object belongs
+    servers["mastodon"].route(MASTODON, lambda call: call.reply(200, json.dumps(page).encode()))
+    items = [{"question_id": i, "creation_date": 1_795_000_000 + i, "title": "Acme", "body": "<p>Acme</p>",
+              "owner": {"display_name": "ann"}} for i in range(3)]
+    items[0]["owner"] = "ann"
+    servers["stack"].route(STACK, lambda call: call.reply(200, json.dumps({"items": items, "has_more": False}).encode()))
+    deep = b"[" * 100_000 + b"]" * 100_000
+    servers["hn"].route(HN, lambda call: call.reply(200, deep))
+    config = parse_config(config_text(sqlite_database.url, [
+        {"name": "odd-status", "kind": "mastodon", "params": {"instances": [urls["mastodon"]]}},
+        {"name": "odd-question", "kind": "stack_exchange", "params": {"base_url": urls["stack"]}},
+        {"name": "deep", "kind": "hacker_news", "params": {"base_url": urls["hn"]}},
+    ]))
+
+    runs, _ = run_all(sqlite_database, config)
+
+    assert runs["odd-status"].ok and (runs["odd-status"].new, runs["odd-status"].skipped) == (2, 1)
+    assert runs["odd-question"].ok and (runs["odd-question"].new, runs["odd-question"].skipped) == (2, 1)
+    assert runs["deep"].error == f"source deep: acme: {urls['hn']}{HN}: the JSON is nested too deeply to read"
+    source, _ = stored(sqlite_database, "odd-status")
+    assert source.skipped_last_run == 1
