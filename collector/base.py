@@ -13,6 +13,7 @@ import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 
 from collector.errors import FatalError
+from collector.http import Http
 from collector.mention import Mention
 
 
@@ -111,5 +112,5 @@ class Collector(ABC):
         return terms
 
     @abstractmethod
-    def fetch(self, http: Any, cursor: dict[str, Any] | None, since: datetime) -> Iterator[Batch]:
+    def fetch(self, http: Http, cursor: dict[str, Any] | None, since: datetime) -> Iterator[Batch]:
         """Yield batches newer than `cursor` (or than `since` on a first run)."""
