@@ -135,7 +135,7 @@ class Mastodon(Collector):
             newest = max((str(s["id"]) for s in statuses), key=_id_order)
             page = self._page(statuses, host, tally)
             page.state = {"min_id": newest}
-            return page, newest if len(statuses) == PAGE_SIZE else None
+            return page, None if len(statuses) < PAGE_SIZE else newest
 
         return walk_pages(newer, min_id, self.params.max_pages, "the rest comes on the next run")
 
