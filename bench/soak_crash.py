@@ -63,8 +63,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(REPOSITORY))
 
 from loopback import Call, LoopbackServer  # noqa: E402
 from sqlalchemy import create_engine, inspect, select, text  # noqa: E402
@@ -459,6 +460,14 @@ class Figures:
         return not self.problems and self.items_lost == 0 and self.duplicates == 0
 
 
+def child_environment(extra: dict[str, str]) -> dict[str, str]:
+    """The collector process's environment: this checkout first on its path, so the code
+    soaked is the code beside this script (a relative PYTHONPATH would not survive the
+    process starting in the work folder)."""
+    paths = [str(REPOSITORY), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), **extra}
+
+
 class SoakError(RuntimeError):
     """The collector process failed on its own (it was not killed)."""
 
@@ -567,7 +576,7 @@ class Soak:
         launched = time.monotonic()
         with log.open("wb") as output:
             process = subprocess.Popen(command, stdout=output, stderr=output, cwd=self.workdir,
-                                       env={**os.environ, **env})
+                                       env=child_environment(env))
             try:
                 if kill:
                     self._wait_then_kill(server, attempt, process, launched, pages)
