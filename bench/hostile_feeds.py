@@ -80,6 +80,31 @@ def external_entities(probe_url: str) -> bytes:
     return feed(item("xxe", "&file;", "&probe; &file;"), doctype)
 
 
+def padded_blowup() -> bytes:
+    """The DTD behind a 70 kB comment, past any scan of the first 64 kB: a 100 kB entity
+    referenced 2,000 times (200 MB expanded)."""
+    head = '<?xml version="1.0"?><!-- ' + "pad " * 17_500 + " -->"
+    doctype = f'<!DOCTYPE rss [<!ENTITY a "{"A" * 100_000}">]>'
+    return head.encode() + feed(item("padded", "blowup", "&a;" * 2_000), doctype).split(b"\n", 1)[1]
+
+
+def utf16_blowup() -> bytes:
+    """The quadratic blowup encoded as UTF-16, where no byte reads `<!DOCTYPE`."""
+    declaration = '<?xml version="1.0" encoding="UTF-16"?>'
+    return quadratic_blowup().decode().replace('<?xml version="1.0"?>', declaration).encode("utf-16")
+
+
+def malformed_blowup() -> bytes:
+    """The quadratic blowup in a feed that is not well-formed XML (a bare `&` after the
+    DTD), which feedparser hands to its loose parser."""
+    return quadratic_blowup().replace(b"<channel>", b"<channel><title>Q & A</title>", 1)
+
+
+def long_text() -> bytes:
+    """No DTD at all, just an item of 300,000 characters: stored cut to the text cap."""
+    return feed(item("long", "Acme", "Acme " * 60_000))
+
+
 @cache
 def gzip_bomb() -> bytes:
     """A valid gzip member of 1 GiB of zeros in about 1 MB: one compressed 1 MB block, which
@@ -122,6 +147,14 @@ CASES = [
          lambda call, probe: call.reply(200, quadratic_blowup(), RSS), None),
     Case("external-entities", "XXE: SYSTEM file:///etc/passwd and a URL on our server",
          lambda call, probe: call.reply(200, external_entities(probe), RSS), None),
+    Case("padded-dtd", "the quadratic blowup's DTD behind a 70 kB comment (200 MB expanded)",
+         lambda call, probe: call.reply(200, padded_blowup(), RSS), None),
+    Case("utf16-dtd", "the quadratic blowup encoded as UTF-16 (1 GB expanded)",
+         lambda call, probe: call.reply(200, utf16_blowup(), RSS), None),
+    Case("malformed-dtd", "the quadratic blowup in a feed that is not well-formed XML",
+         lambda call, probe: call.reply(200, malformed_blowup(), RSS), None),
+    Case("long-text", "an honest feed with one 300,000-character item",
+         lambda call, probe: call.reply(200, long_text(), RSS), None),
     Case("gzip-bomb", "Content-Encoding: gzip, 1 MB inflating to 1 GiB",
          lambda call, probe: call.reply(200, gzip_bomb(), RSS, {"Content-Encoding": "gzip"}),
          "decompresses to more than"),
@@ -142,7 +175,7 @@ class Outcome:
     error: str | None
     new: int
     longest_text: int
-    texts: list[str]
+    texts: list[str]  # each cut to its first and last 60 characters
     neighbour_ok: bool
     neighbour_new: int
     probe_requests: int
@@ -231,7 +264,7 @@ def child(database_path: str, warm_up: str, hostile: str, neighbour: str) -> dic
     database.dispose()
     return {"seconds": round(seconds, 4), "rss_growth_mb": round(growth / 1024, 1), "peak_reset": peak_reset,
             "error": run.error, "new": run.new, "longest_text": longest,
-            "texts": [text[:120] for text in texts], "neighbour_ok": neighbour_run.ok,
+            "texts": [text[:60] + text[-60:] for text in texts], "neighbour_ok": neighbour_run.ok,
             "neighbour_new": neighbour_run.new}
 
 

@@ -1,5 +1,10 @@
 """Crash soak: the collector killed with SIGKILL at random moments, restarted, and checked.
 
+Two collectors are soaked, each with its own cursor shape. By default, Stack Exchange (a
+time-and-ids mark, oldest first, a closed range per page); with `--collector mastodon`, a
+Mastodon hashtag timeline (a first run newest first by `max_id` that saves `min_id` only at
+its end, then `min_id` walks forward, a closed range per page), described at the end.
+
 A loopback server answers Stack Exchange's `/2.3/search/advanced` (sort=creation, order=asc,
 `fromdate` inclusive) for two sites, 5,000 questions in all, 25 to a page (the collector asks
 for 100 and follows `has_more`; smaller pages mean more page breaks and more commits to be
@@ -21,8 +26,17 @@ After every kill and every run the database is checked (`Checker.problems`):
   claimed question must be stored.
 After every completed run the stored ids equal the ids revealed so far; at the end, all served.
 
-    python bench/soak_crash.py [--kills 100] [--items 5000] [--seed 1] [--latency 0.05]
-                               [--page-size 25] [--database-url URL | --postgres] [--json]
+Mastodon: one instance (the loopback server) and hashtag, 40 statuses to a page (Mastodon's
+largest, and the collector takes a shorter page for the end); ids grow with time, as
+Mastodon's do. Each attempt sends its own access token, so requests are told apart by their
+`Authorization` header (the stream's key holds the instance URL, which cannot change). The
+cursor is {"streams": {"<instance>#acme": {"min_id": id}}} and claims every status up to that
+id. There is no gap check: a first run killed half-way has stored the newest statuses and
+not the oldest, which the next first run fetches again.
+
+    python bench/soak_crash.py [--collector stack_exchange|mastodon] [--kills 100] [--items 5000]
+                               [--seed 1] [--latency 0.05] [--page-size 25]
+                               [--database-url URL | --postgres] [--json]
 
 SOAK_VERBOSE=1 prints every attempt.
 """
@@ -45,12 +59,13 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(REPOSITORY))
 
 from loopback import Call, LoopbackServer  # noqa: E402
 from sqlalchemy import create_engine, inspect, select, text  # noqa: E402
@@ -71,6 +86,10 @@ TIE_SHARE = 0.35  # share of questions created in the same second as the one bef
 KILL_SHARE = 0.85  # attempts that are killed (while kills are still wanted); the rest run to the end
 FROM_LAUNCH_SHARE = 0.2  # kills timed from the process start (start-up, migration, cursor load)
 PAGE_WINDOW = 0.2  # seconds after a page is served in which the client parses and stores it
+MASTODON = "mastodon"  # the "site" of every status
+MASTODON_PATH = f"/api/v1/timelines/tag/{QUERY}"
+MASTODON_PAGE_SIZE = 40
+ACCESS_VARIABLE = "SOAK_MASTODON_ACCESS"
 PG_ADMIN_URL = os.environ.get("REPWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -86,7 +105,9 @@ class Question:
 
     @property
     def external_id(self) -> str:
-        """The id the collector stores: question ids are per site."""
+        """The id the collector stores: question ids are per site; a status is its URI."""
+        if self.site == MASTODON:
+            return f"https://social.example/users/dev{self.id % 97}/statuses/{self.id}"
         return f"{self.site}:{self.id}"
 
 
@@ -103,6 +124,33 @@ def make_questions(total: int, rng: random.Random, now: float) -> list[Question]
             questions.append(Question(site, ident, created))
     questions.sort(key=lambda q: (q.created, q.site, q.id))
     return questions
+
+
+def make_statuses(total: int, rng: random.Random, now: float) -> list[Question]:
+    """`total` statuses in the order they were posted; ids grow with time (Mastodon's are
+    time-based), several to a second."""
+    statuses, created, ident = [], int(now) - total * 20, 113_500_000_000_000_000
+    for _ in range(total):
+        if rng.random() > TIE_SHARE:
+            created += rng.randint(1, 30)
+        ident += rng.randint(1, 2**16)
+        statuses.append(Question(MASTODON, ident, created))
+    return statuses
+
+
+def status_json(status: Question) -> dict[str, Any]:
+    name = f"dev{status.id % 97}"
+    return {
+        "id": str(status.id),
+        "created_at": datetime.fromtimestamp(status.created, UTC).isoformat().replace("+00:00", ".000Z"),
+        "in_reply_to_id": None, "sensitive": False, "spoiler_text": "", "visibility": "public",
+        "language": "en", "uri": status.external_id, "url": f"https://social.example/@{name}/{status.id}",
+        "replies_count": 0, "reblogs_count": 1, "favourites_count": 2,
+        "content": f"<p>Acme's app logs me out again <a href=\"https://social.example/tags/{QUERY}\">"
+                   f"#<span>{QUERY}</span></a> (case {status.id})</p>",
+        "reblog": None,
+        "account": {"id": str(status.id % 97), "username": name, "acct": name, "noindex": False},
+    }
 
 
 def question_json(question: Question) -> dict[str, Any]:
@@ -124,16 +172,16 @@ def question_json(question: Question) -> dict[str, Any]:
     }
 
 
-class StackExchangeServer:
-    """The search endpoint over the questions revealed so far; counts requests and the page
-    breaks that fall inside a group of questions created in the same second."""
+class SoakServer:
+    """A listing over the items revealed so far; records when each attempt's requests arrive."""
 
-    def __init__(self, questions: list[Question], latency: float, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, questions: list[Question], latency: float, page_size: int) -> None:
         self.questions = questions
         self.latency = latency
         self.page_size = page_size
-        self.streams = {site: [q for q in questions if q.site == site] for site in SITES}
-        self.visible = dict.fromkeys(SITES, 0)
+        sites = sorted({q.site for q in questions})
+        self.streams = {site: [q for q in questions if q.site == site] for site in sites}
+        self.visible = dict.fromkeys(sites, 0)
         self.revealed = 0
         self.arrivals: dict[int, list[float]] = {}  # per attempt: when each request arrived
         self.breaks_inside_ties = 0
@@ -141,19 +189,30 @@ class StackExchangeServer:
         self._changed = threading.Condition()
         self.loopback = LoopbackServer()
 
-    def __enter__(self) -> StackExchangeServer:
+    def __enter__(self) -> SoakServer:
         self.loopback.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.loopback.stop()
 
-    def base_url(self, attempt: int) -> str:
-        """Each attempt gets its own path prefix, so a request still in flight from a killed
-        process is never counted for the next one."""
-        prefix = f"/attempt-{attempt}"
-        self.loopback.route(prefix + PATH, lambda call: self.search(attempt, call))
-        return self.loopback.url(prefix)
+    def source(self, attempt: int) -> tuple[str, dict[str, Any], dict[str, str]]:
+        """(collector kind, params, environment) for one attempt's `soak` source."""
+        raise NotImplementedError
+
+    def stream_key(self, question: Question) -> str:
+        """The key the collector's cursor gives the question's stream."""
+        raise NotImplementedError
+
+    def record(self, attempt: int) -> int:
+        """Note a request of `attempt` arriving now; its number within the attempt."""
+        with self._changed:
+            self.arrivals.setdefault(attempt, []).append(time.monotonic())
+            number = len(self.arrivals[attempt])
+            self._changed.notify_all()
+        if self.on_request is not None:
+            self.on_request(attempt, number)
+        return number
 
     def reveal(self, count: int) -> None:
         with self._changed:
@@ -177,13 +236,30 @@ class StackExchangeServer:
                 self._changed.wait(min(left, 0.02))
             return self.arrivals[attempt][number - 1]
 
+
+class StackExchangeServer(SoakServer):
+    """The search endpoint over the questions revealed so far; counts requests and the page
+    breaks that fall inside a group of questions created in the same second."""
+
+    def __init__(self, questions: list[Question], latency: float, page_size: int = PAGE_SIZE) -> None:
+        super().__init__(questions, latency, page_size)
+
+    def source(self, attempt: int) -> tuple[str, dict[str, Any], dict[str, str]]:
+        params = {"sites": list(SITES), "query": QUERY, "max_pages": 100, "base_url": self.base_url(attempt)}
+        return "stack_exchange", params, {}
+
+    def stream_key(self, question: Question) -> str:
+        return question.stream
+
+    def base_url(self, attempt: int) -> str:
+        """Each attempt gets its own path prefix, so a request still in flight from a killed
+        process is never counted for the next one."""
+        prefix = f"/attempt-{attempt}"
+        self.loopback.route(prefix + PATH, lambda call: self.search(attempt, call))
+        return self.loopback.url(prefix)
+
     def search(self, attempt: int, call: Call) -> None:
-        with self._changed:
-            self.arrivals.setdefault(attempt, []).append(time.monotonic())
-            number = len(self.arrivals[attempt])
-            self._changed.notify_all()
-        if self.on_request is not None:
-            self.on_request(attempt, number)
+        self.record(attempt)
         time.sleep(self.latency)
         site = call.query.get("site", "")
         ordered = call.query.get("sort") == "creation" and call.query.get("order") == "asc"
@@ -205,6 +281,70 @@ class StackExchangeServer:
         body = {"items": [question_json(q) for q in chosen], "has_more": has_more,
                 "quota_max": 10000, "quota_remaining": 9000}
         call.reply(200, json.dumps(body).encode(), "application/json; charset=utf-8")
+
+
+class MastodonServer(SoakServer):
+    """A hashtag timeline as Mastodon serves it: newest first, `max_id` for older pages and
+    `min_id` for the oldest chunk newer than an id; an attempt is known by its bearer token."""
+
+    def __init__(self, statuses: list[Question], latency: float) -> None:
+        super().__init__(statuses, latency, MASTODON_PAGE_SIZE)
+        self.loopback.route(MASTODON_PATH, self.timeline)
+
+    @property
+    def instance(self) -> str:
+        return self.loopback.base_url
+
+    def source(self, attempt: int) -> tuple[str, dict[str, Any], dict[str, str]]:
+        params = {"instances": [self.instance], "hashtags": [QUERY], "access_token_env": ACCESS_VARIABLE,
+                  "max_pages": 100}
+        return "mastodon", params, {ACCESS_VARIABLE: f"attempt-{attempt}"}
+
+    def stream_key(self, question: Question) -> str:
+        return f"{self.instance}#{QUERY}"
+
+    def timeline(self, call: Call) -> None:
+        token = call.headers.get("authorization", "")
+        if not token.startswith("Bearer attempt-"):
+            call.reply(401, b'{"error": "The access token is invalid"}')
+            return
+        self.record(int(token.removeprefix("Bearer attempt-")))
+        time.sleep(self.latency)
+        limit = min(int(call.query.get("limit", "20")), self.page_size)
+        with self._changed:
+            visible = self.streams[MASTODON][: self.visible[MASTODON]]
+        if "min_id" in call.query:
+            chosen = [q for q in visible if q.id > int(call.query["min_id"])][:limit]
+        else:
+            older = [q for q in visible if "max_id" not in call.query or q.id < int(call.query["max_id"])]
+            chosen = older[-limit:]
+        body = [status_json(q) for q in reversed(chosen)]
+        call.reply(200, json.dumps(body).encode(), "application/json; charset=utf-8")
+
+
+def min_id_problems(cursor: Any, stored: set[str], streams: dict[str, list[Question]]) -> list[str]:
+    """What a Mastodon cursor claims as collected (every status up to `min_id`) but is not stored."""
+    if cursor is None:
+        return []
+    states = cursor.get("streams") if isinstance(cursor, dict) else None
+    if not isinstance(states, dict):
+        return [f"the cursor {cursor!r} is not {{'streams': {{key: state}}}}"]
+    problems = []
+    for key, state in states.items():
+        if key not in streams:
+            problems.append(f"the cursor has a stream nobody asked for: {key!r}")
+            continue
+        try:
+            min_id = int(state["min_id"])
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"{key}: unreadable cursor state {state!r}")
+            continue
+        claimed = [q for q in streams[key] if q.id <= min_id]
+        missing = [q.external_id for q in claimed if q.external_id not in stored]
+        if missing:
+            problems.append(f"{key}: the cursor (min_id {min_id}) claims {len(claimed)} statuses, "
+                            f"{len(missing)} of them not stored, e.g. {missing[:3]}")
+    return problems
 
 
 def cursor_problems(cursor: Any, stored: set[str], streams: dict[str, list[Question]]) -> list[str]:
@@ -237,15 +377,18 @@ def cursor_problems(cursor: Any, stored: set[str], streams: dict[str, list[Quest
 class Checker:
     """Reads what the collector left in the database and says what is wrong with it."""
 
-    def __init__(self, url: str, questions: list[Question]) -> None:
+    def __init__(self, url: str, questions: list[Question], server: SoakServer | None = None) -> None:
+        """`server` says how the collector names each stream; Stack Exchange's by default."""
         postgres = make_url(url).get_backend_name() == "postgresql"
         # The cursor is read before the mentions, and on PostgreSQL in one snapshot, so a commit
         # still landing after a kill can never show a cursor newer than the mentions read.
         self.database = Database(url, **({"isolation_level": "REPEATABLE READ"} if postgres else {}))
         self.questions = questions
+        self.mastodon = isinstance(server, MastodonServer)
         self.streams: dict[str, list[Question]] = {}
         for question in questions:
-            self.streams.setdefault(question.stream, []).append(question)
+            key = server.stream_key(question) if server else question.stream
+            self.streams.setdefault(key, []).append(question)
 
     def read(self) -> tuple[Any, list[str]]:
         if not inspect(self.database.engine).has_table("mentions"):
@@ -271,12 +414,15 @@ class Checker:
         if invented:
             problems.append(f"{len(invented)} stored ids were never served, e.g. {sorted(invented)[:3]}")
         for key, stream in self.streams.items():
+            if self.mastodon:
+                break  # a first run walks newest first (see the module docstring)
             flags = [q.external_id in stored for q in stream if q.external_id in served]
             first_missing = flags.index(False) if False in flags else len(flags)
             if any(flags[first_missing:]):
                 problems.append(f"{key}: a gap: question {first_missing + 1} in served order is missing "
                                 "but later ones are stored")
-        problems += cursor_problems(cursor, stored, self.streams)
+        check = min_id_problems if self.mastodon else cursor_problems
+        problems += check(cursor, stored, self.streams)
         if complete and stored != served:
             problems.append(f"a completed run left {len(served - stored)} served questions unstored")
         return problems, ids
@@ -287,6 +433,7 @@ class Checker:
 
 @dataclass
 class Figures:
+    collector: str
     database: str
     items_served: int
     kills_wanted: int
@@ -313,15 +460,26 @@ class Figures:
         return not self.problems and self.items_lost == 0 and self.duplicates == 0
 
 
+def child_environment(extra: dict[str, str]) -> dict[str, str]:
+    """The collector process's environment: this checkout first on its path, so the code
+    soaked is the code beside this script (a relative PYTHONPATH would not survive the
+    process starting in the work folder)."""
+    paths = [str(REPOSITORY), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), **extra}
+
+
 class SoakError(RuntimeError):
     """The collector process failed on its own (it was not killed)."""
 
 
 class Soak:
     def __init__(self, database_url: str, kills: int, items: int, seed: int, latency: float,
-                 page_size: int, workdir: Path, say: Callable[[str], None]) -> None:
+                 page_size: int, workdir: Path, say: Callable[[str], None],
+                 collector: str = "stack_exchange") -> None:
         self.rng = random.Random(seed)
-        self.questions = make_questions(items, self.rng, time.time() - 3600)
+        self.collector = collector
+        make = make_statuses if collector == MASTODON else make_questions
+        self.questions = make(items, self.rng, time.time() - 3600)
         self.kills_wanted = kills
         self.database_url = database_url
         self.latency = latency
@@ -330,31 +488,33 @@ class Soak:
         self.say = say
         self.verbose = bool(os.environ.get("SOAK_VERBOSE"))
         self.startup = 1.0  # running estimate of the seconds from launch to the first request
-        self.figures = Figures(database=make_url(database_url).get_backend_name(), items_served=items,
-                               kills_wanted=kills, seed=seed)
+        self.figures = Figures(collector=collector, database=make_url(database_url).get_backend_name(),
+                               items_served=items, kills_wanted=kills, seed=seed)
 
     def run(self) -> Figures:
         started = time.monotonic()
-        checker = Checker(self.database_url, self.questions)
-        try:
-            with StackExchangeServer(self.questions, self.latency, self.page_size) as server:
+        server: SoakServer = (MastodonServer(self.questions, self.latency) if self.collector == MASTODON
+                              else StackExchangeServer(self.questions, self.latency, self.page_size))
+        with server:
+            checker = Checker(self.database_url, self.questions, server)
+            try:
                 self._loop(server, checker)
                 self.figures.requests = server.requests
                 self.figures.page_breaks_inside_ties = server.breaks_inside_ties
                 if server.loopback.errors:
                     self.figures.problems.append(f"server errors: {server.loopback.errors[:1]}")
-            problems, ids = checker.problems(len(self.questions), complete=True)
-            self.figures.problems += problems
-            served = {q.external_id for q in self.questions}
-            self.figures.items_stored = len(set(ids))
-            self.figures.items_lost = len(served - set(ids))
-            self.figures.duplicates = len(ids) - len(set(ids))
-        finally:
-            checker.close()
+                problems, ids = checker.problems(len(self.questions), complete=True)
+                self.figures.problems += problems
+                served = {q.external_id for q in self.questions}
+                self.figures.items_stored = len(set(ids))
+                self.figures.items_lost = len(served - set(ids))
+                self.figures.duplicates = len(ids) - len(set(ids))
+            finally:
+                checker.close()
         self.figures.wall_seconds = round(time.monotonic() - started, 1)
         return self.figures
 
-    def _loop(self, server: StackExchangeServer, checker: Checker) -> None:
+    def _loop(self, server: SoakServer, checker: Checker) -> None:
         figures, complete = self.figures, True
         while figures.kills < self.kills_wanted or server.revealed < len(self.questions) or not complete:
             stored = set(checker.read()[1])
@@ -394,27 +554,29 @@ class Soak:
         factor = math.exp(self.rng.uniform(math.log(0.25), math.log(2.5)))
         return max(1, min(left, round(left / chunks_left * factor)))
 
-    def _pages(self, server: StackExchangeServer, stored: set[str]) -> int:
+    def _pages(self, server: SoakServer, stored: set[str]) -> int:
         """About how many requests the next run makes: every site's unstored questions, by page."""
         pages = 0
         for site, stream in server.streams.items():
             unstored = sum(q.external_id not in stored for q in stream[: server.visible[site]])
-            pages += max(1, math.ceil(unstored / self.page_size))
+            pages += max(1, math.ceil(unstored / server.page_size))
         return pages
 
     def _attempt(
-        self, server: StackExchangeServer, kill: bool, pending: int, pages: int
+        self, server: SoakServer, kill: bool, pending: int, pages: int
     ) -> tuple[bool, bool]:
         """One collector process: (killed, whether it had reached the server when killed)."""
         self.figures.attempts += 1
         attempt = self.figures.attempts
-        config = self._write_config(server.base_url(attempt))
+        kind, params, env = server.source(attempt)
+        config = self._write_config(kind, params)
         log = self.workdir / "collect.log"
         command = [sys.executable, "-c", "from repwatch.cli import main; main()",
                    "--config", str(config), "collect", "--source", SOURCE]
         launched = time.monotonic()
         with log.open("wb") as output:
-            process = subprocess.Popen(command, stdout=output, stderr=output, cwd=self.workdir)
+            process = subprocess.Popen(command, stdout=output, stderr=output, cwd=self.workdir,
+                                       env=child_environment(env))
             try:
                 if kill:
                     self._wait_then_kill(server, attempt, process, launched, pages)
@@ -436,7 +598,7 @@ class Soak:
             self.startup = 0.7 * self.startup + 0.3 * (arrivals[0] - launched)
         return False, bool(arrivals)
 
-    def _wait_then_kill(self, server: StackExchangeServer, attempt: int, process: subprocess.Popen[bytes],
+    def _wait_then_kill(self, server: SoakServer, attempt: int, process: subprocess.Popen[bytes],
                         launched: float, pages: int) -> None:
         """SIGKILL at a random moment. Some during start-up (imports, migration check, cursor
         load); the others while collecting: once a random one of the run's requests has reached
@@ -455,13 +617,12 @@ class Soak:
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
 
-    def _write_config(self, base_url: str) -> Path:
+    def _write_config(self, kind: str, params: dict[str, Any]) -> Path:
         path = self.workdir / "soak.yaml"
         path.write_text(json.dumps({  # JSON is YAML
             "database": {"url": self.database_url},
             "brands": [{"name": "Acme", "keywords": [QUERY]}],
-            "sources": [{"name": SOURCE, "kind": "stack_exchange", "brand": "Acme", "params": {
-                "sites": list(SITES), "query": QUERY, "max_pages": 100, "base_url": base_url}}],
+            "sources": [{"name": SOURCE, "kind": kind, "brand": "Acme", "params": params}],
             "network": {"allow_private_hosts": True, "min_seconds_between_requests": 0,
                         "max_retries": 2, "timeout_seconds": 30},
             "collection": {"backfill_days": 3650},
@@ -471,8 +632,8 @@ class Soak:
 
 def run_soak(database_url: str, *, kills: int = 100, items: int = 5000, seed: int = 1,
              latency: float = 0.05, page_size: int = SOAK_PAGE_SIZE, workdir: Path,
-             say: Callable[[str], None] = print) -> Figures:
-    return Soak(database_url, kills, items, seed, latency, page_size, workdir, say).run()
+             say: Callable[[str], None] = print, collector: str = "stack_exchange") -> Figures:
+    return Soak(database_url, kills, items, seed, latency, page_size, workdir, say, collector).run()
 
 
 class TemporaryPostgres:
@@ -496,6 +657,7 @@ class TemporaryPostgres:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--collector", choices=["stack_exchange", MASTODON], default="stack_exchange")
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
@@ -513,15 +675,18 @@ def main() -> None:
         if args.postgres:
             with TemporaryPostgres(PG_ADMIN_URL) as url:
                 figures = run_soak(url, kills=args.kills, items=args.items, seed=args.seed,
-                                   latency=args.latency, page_size=args.page_size, workdir=workdir, say=say)
+                                   latency=args.latency, page_size=args.page_size, workdir=workdir, say=say,
+                                   collector=args.collector)
         else:
             url = args.database_url or f"sqlite:///{workdir / 'soak.db'}"
             figures = run_soak(url, kills=args.kills, items=args.items, seed=args.seed,
-                               latency=args.latency, page_size=args.page_size, workdir=workdir, say=say)
+                               latency=args.latency, page_size=args.page_size, workdir=workdir, say=say,
+                               collector=args.collector)
     if args.json:
         print(json.dumps(asdict(figures) | {"ok": figures.ok}, indent=2))
     else:
-        print(f"database: {figures.database}; seed {figures.seed}; {figures.wall_seconds} s")
+        print(f"collector: {figures.collector}; database: {figures.database}; seed {figures.seed}; "
+              f"{figures.wall_seconds} s")
         print(f"kills survived: {figures.kills} ({figures.kills_in_startup} during start-up, "
               f"{figures.kills_while_collecting} while collecting; {figures.kills_with_work_pending} "
               f"with questions pending, {figures.kills_mid_chunk} after storing part of a chunk)")

@@ -13,7 +13,7 @@ from collector.base import BaseUrl, Batch, Collector, CollectorParams
 from collector.errors import FatalError, MalformedRecord
 from collector.http import Http
 from collector.mention import Mention
-from collector.streams import Mark, Page, newest_first, page_limit_note, parse_each, run_streams
+from collector.streams import Mark, Page, newest_first, parse_each, run_streams, walk_pages
 from collector.text import parse_iso, rating_1_to_5, whole_number
 
 Country = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$", to_lower=True)]
@@ -95,22 +95,21 @@ class AppleAppStore(Collector):
     def _stream(
         self, http: Http, app_id: str, country: str, since: datetime, state: dict[str, Any] | None
     ) -> Iterator[Page]:
-        return newest_first(self._pages(http, app_id, country), Mark.load(state, since))
+        pages = walk_pages(partial(self._page, http, app_id, country), 1, self.params.max_pages)
+        return newest_first(pages, Mark.load(state, since))
 
-    def _pages(self, http: Http, app_id: str, country: str) -> Iterator[Page]:
-        for number in range(1, self.params.max_pages + 1):
-            url = (
-                f"{self.params.base_url}/{country}/rss/customerreviews/page={number}"
-                f"/id={app_id}/sortby=mostrecent/json"
-            )
-            payload = http.get(url).json()
-            entries = _entries(payload)
-            page = parse_each(entries, partial(parse_review, country=country,
-                                               feed_updated=_feed_updated(payload)))
-            yield page
-            if not any("im:rating" in e for e in entries if isinstance(e, dict)):
-                return
-        yield page_limit_note(self.params.max_pages)
+    def _page(self, http: Http, app_id: str, country: str, number: int) -> tuple[Page, int | None]:
+        """Pages are numbered; the first without a review is the end."""
+        url = (
+            f"{self.params.base_url}/{country}/rss/customerreviews/page={number}"
+            f"/id={app_id}/sortby=mostrecent/json"
+        )
+        payload = http.get(url).json()
+        entries = _entries(payload)
+        page = parse_each(entries, partial(parse_review, country=country,
+                                           feed_updated=_feed_updated(payload)))
+        more = any("im:rating" in e for e in entries if isinstance(e, dict))
+        return page, number + 1 if more else None
 
 
 def _feed_updated(payload: dict[str, Any]) -> datetime | None:

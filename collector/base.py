@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
+import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 
 from collector.errors import FatalError
+from collector.http import Http
 from collector.mention import Mention
 
 
@@ -38,16 +40,26 @@ def env_var_is_set(name: str | None, info: ValidationInfo) -> str | None:
     return name
 
 
-def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1]) == 0:
-        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+def http_url(value: str) -> str:
+    """`value` if it is an http:// or https:// URL with a host, as httpx will read it."""
+    problem = f"{value} is not an http:// or https:// URL"
+    if "\\" in value:
+        raise ValueError(f"{problem} (it has a backslash; URLs use forward slashes)")
+    if any(character.isspace() for character in value):
+        raise ValueError(f"{problem} (it has a space)")
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"{problem} ({exc})") from None
+    if url.scheme not in ("http", "https") or not value.startswith(f"{url.scheme}://") or not url.host:
+        raise ValueError(problem)
     return value
 
 
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
+HttpUrl = Annotated[str, AfterValidator(http_url)]
 """A URL to fetch as it is written, such as a feed."""
 
-BaseUrl = Annotated[str, AfterValidator(_http_url), AfterValidator(lambda url: url.rstrip("/"))]
+BaseUrl = Annotated[str, AfterValidator(http_url), AfterValidator(lambda url: url.rstrip("/"))]
 """A service's base URL (real host by default; a mirror or local test server if overridden)."""
 
 
@@ -99,5 +111,5 @@ class Collector(ABC):
         return terms
 
     @abstractmethod
-    def fetch(self, http: Any, cursor: dict[str, Any] | None, since: datetime) -> Iterator[Batch]:
+    def fetch(self, http: Http, cursor: dict[str, Any] | None, since: datetime) -> Iterator[Batch]:
         """Yield batches newer than `cursor` (or than `since` on a first run)."""

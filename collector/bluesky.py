@@ -17,7 +17,7 @@ from collector.base import BaseUrl, Batch, Collector, CollectorParams, env_var_i
 from collector.errors import FatalError
 from collector.http import Http, HttpStatusError, Response
 from collector.mention import Mention
-from collector.streams import Mark, Page, newest_first, page_limit_note, parse_each, run_streams
+from collector.streams import Mark, Page, newest_first, parse_each, run_streams, walk_pages
 from collector.text import language_code, parse_iso, whole_number
 
 PAGE_SIZE = 100
@@ -82,21 +82,19 @@ class Bluesky(Collector):
         self, http: Http, query: str, since: datetime, state: dict[str, Any] | None
     ) -> Iterator[Page]:
         mark = Mark.load(state, since)
-        return newest_first(self._pages(http, query, mark.time), mark)
-
-    def _pages(self, http: Http, query: str, since: datetime) -> Iterator[Page]:
-        stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        stamp = mark.time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         params: dict[str, Any] = {"q": query, "sort": "latest", "since": stamp, "limit": PAGE_SIZE}
-        for _ in range(self.params.max_pages):
-            body = self._search(http, params)
-            posts = body.get("posts")
-            if not isinstance(posts, list):
-                raise FatalError("searchPosts answered without a `posts` list")
-            yield parse_each(posts, parse_post)
-            if not body.get("cursor") or not posts:
-                return
-            params["cursor"] = body["cursor"]
-        yield page_limit_note(self.params.max_pages)
+        fetch_page = partial(self._page, http, params)
+        return newest_first(walk_pages(fetch_page, None, self.params.max_pages), mark)
+
+    def _page(self, http: Http, params: dict[str, Any], cursor: str | None) -> tuple[Page, str | None]:
+        """searchPosts pages by an opaque `cursor`, absent on the last page."""
+        body = self._search(http, {**params, "cursor": cursor} if cursor else params)
+        posts = body.get("posts")
+        if not isinstance(posts, list):
+            raise FatalError("searchPosts answered without a `posts` list")
+        following = body.get("cursor") if posts else None
+        return parse_each(posts, parse_post), str(following) if following else None
 
     def _search(self, http: Http, params: dict[str, Any]) -> dict[str, Any]:
         url = f"{self.params.appview_url}/xrpc/app.bsky.feed.searchPosts"

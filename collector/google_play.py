@@ -18,7 +18,7 @@ from collector.base import BaseUrl, Batch, Collector, CollectorParams
 from collector.errors import FatalError, MalformedRecord
 from collector.http import Http, Response, Throttle
 from collector.mention import Mention
-from collector.streams import Mark, Page, newest_first, page_limit_note, parse_each, run_streams
+from collector.streams import Mark, Page, newest_first, parse_each, run_streams, walk_pages
 from collector.text import from_epoch, language_code, rating_1_to_5, whole_number
 
 RPC_ID = "oCPfdb"
@@ -60,6 +60,8 @@ def parse_envelope(body: str) -> tuple[list[Any], str | None]:
         rows = [row for row in outer if isinstance(row, list) and row[:2] == ["wrb.fr", RPC_ID]]
         payload = (rows[0] if rows else outer[0])[2]
         data = json.loads(payload) if isinstance(payload, str) else None
+    except RecursionError:
+        raise FatalError("Google Play's answer is nested too deeply to read") from None
     except (ValueError, IndexError, TypeError, KeyError) as exc:
         raise FatalError(f"Google Play's answer is not the expected batchexecute shape ({exc})") from exc
     if not isinstance(data, list) or not data:
@@ -125,20 +127,19 @@ class GooglePlay(Collector):
     def _stream(
         self, http: Http, package: str, since: datetime, state: dict[str, Any] | None
     ) -> Iterator[Page]:
-        return newest_first(self._pages(http, package), Mark.load(state, since))
+        pages = walk_pages(partial(self._page, http, package), None, self.params.max_pages)
+        return newest_first(pages, Mark.load(state, since))
 
-    def _pages(self, http: Http, package: str) -> Iterator[Page]:
-        url = f"{self.params.base_url}/_/PlayStoreUi/data/batchexecute"
-        query = {"hl": self.params.language, "gl": self.params.country}
+    def _page(self, http: Http, package: str, token: str | None) -> tuple[Page, str | None]:
+        """batchexecute pages by a token near the end of each answer."""
+        response = http.post(
+            f"{self.params.base_url}/_/PlayStoreUi/data/batchexecute",
+            params={"hl": self.params.language, "gl": self.params.country},
+            form=request_form(package, token),
+            throttle=play_throttle,
+        )
+        reviews, following = parse_envelope(response.text)
         # Play serves reviews written in the requested language, so it says the language.
         language = language_code(self.params.language)
-        token: str | None = None
-        for _ in range(self.params.max_pages):
-            response = http.post(
-                url, params=query, form=request_form(package, token), throttle=play_throttle
-            )
-            reviews, token = parse_envelope(response.text)
-            yield parse_each(reviews, lambda review: parse_review(review, package, language))
-            if not token or not reviews:
-                return
-        yield page_limit_note(self.params.max_pages)
+        page = parse_each(reviews, lambda review: parse_review(review, package, language))
+        return page, following if reviews else None

@@ -13,7 +13,7 @@ from collector.base import BaseUrl, Batch, Collector, CollectorParams
 from collector.errors import FatalError, MalformedRecord
 from collector.http import Http
 from collector.mention import Mention
-from collector.streams import Mark, Page, newest_first, page_limit_note, parse_each, run_streams
+from collector.streams import Mark, Page, newest_first, parse_each, run_streams, walk_pages
 from collector.text import from_epoch, html_to_text, parse_iso, whole_number
 
 HITS_PER_PAGE = 100
@@ -75,21 +75,19 @@ class HackerNews(Collector):
         self, http: Http, query: str, since: datetime, state: dict[str, Any] | None
     ) -> Iterator[Page]:
         mark = Mark.load(state, since)
-        return newest_first(self._pages(http, query, int(mark.time.timestamp())), mark)
+        fetch_page = partial(self._page, http, query, int(mark.time.timestamp()))
+        return newest_first(walk_pages(fetch_page, 0, self.params.max_pages), mark)
 
-    def _pages(self, http: Http, query: str, from_second: int) -> Iterator[Page]:
-        url = f"{self.params.base_url}/api/v1/search_by_date"
-        for number in range(self.params.max_pages):
-            body = http.get(url, params={
-                "query": query,
-                "tags": f"({','.join(self.params.tags)})",
-                "numericFilters": f"created_at_i>={from_second}",
-                "hitsPerPage": HITS_PER_PAGE,
-                "page": number,
-            }).json()
-            if not isinstance(body, dict) or not isinstance(body.get("hits"), list):
-                raise FatalError("Algolia answered without a `hits` list")
-            yield parse_each(body["hits"], parse_hit)
-            if number + 1 >= (whole_number(body.get("nbPages")) or 0):
-                return
-        yield page_limit_note(self.params.max_pages)
+    def _page(self, http: Http, query: str, from_second: int, number: int) -> tuple[Page, int | None]:
+        """Pages are numbered from 0 and the answer says how many there are (`nbPages`)."""
+        body = http.get(f"{self.params.base_url}/api/v1/search_by_date", params={
+            "query": query,
+            "tags": f"({','.join(self.params.tags)})",
+            "numericFilters": f"created_at_i>={from_second}",
+            "hitsPerPage": HITS_PER_PAGE,
+            "page": number,
+        }).json()
+        if not isinstance(body, dict) or not isinstance(body.get("hits"), list):
+            raise FatalError("Algolia answered without a `hits` list")
+        more = number + 1 < (whole_number(body.get("nbPages")) or 0)
+        return parse_each(body["hits"], parse_hit), number + 1 if more else None

@@ -11,11 +11,11 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import AfterValidator, Field, field_validator
 
-from collector.base import Batch, Collector, CollectorParams, env_var_is_set
+from collector.base import Batch, Collector, CollectorParams, env_var_is_set, http_url
 from collector.errors import FatalError, MalformedRecord
 from collector.http import Http
 from collector.mention import Mention
-from collector.streams import Page, page_limit_note, parse_each, run_streams
+from collector.streams import Page, parse_each, run_streams, walk_pages
 from collector.text import html_to_text, language_code, parse_iso, whole_number
 
 PAGE_SIZE = 40
@@ -24,11 +24,10 @@ PAGE_SIZE = 40
 def _instance_url(value: str) -> str:
     """'mastodon.social' -> 'https://mastodon.social'; full URLs (mirrors, tests) kept."""
     url = value.strip().rstrip("/")
-    if "://" not in url:
+    if "://" not in url and ":\\" not in url:
         url = f"https://{url}"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
-        raise ValueError(f"{value!r} is not an instance host name or base URL")
+    if urlsplit(http_url(url)).path:
+        raise ValueError(f"{value} is not an instance host name or base URL (it has a path)")
     return url
 
 
@@ -128,43 +127,41 @@ class Mastodon(Collector):
 
     def _forward(self, http: Http, url: str, host: str, min_id: str, tally: Tally) -> Iterator[Page]:
         """Newer than min_id: each answer is the oldest chunk after it, a closed range."""
-        for _ in range(self.params.max_pages):
+
+        def newer(min_id: str) -> tuple[Page | None, str | None]:
             statuses = self._get(http, url, {"limit": PAGE_SIZE, "min_id": min_id})
             if not statuses:
-                return
-            min_id = max((str(s["id"]) for s in statuses), key=_id_order)
+                return None, None
+            newest = max((str(s["id"]) for s in statuses), key=_id_order)
             page = self._page(statuses, host, tally)
-            page.state = {"min_id": min_id}
-            yield page
-            if len(statuses) < PAGE_SIZE:
-                return
-        yield page_limit_note(self.params.max_pages, "the rest comes on the next run")
+            page.state = {"min_id": newest}
+            return page, None if len(statuses) < PAGE_SIZE else newest
+
+        return walk_pages(newer, min_id, self.params.max_pages, "the rest comes on the next run")
 
     def _backfill(
         self, http: Http, url: str, host: str, since: datetime, tally: Tally
     ) -> Iterator[Page]:
         """First run: newest first back to `since`; the newest id is saved at the end."""
-        newest: str | None = None
-        max_id: str | None = None
-        for _ in range(self.params.max_pages):
+        newest: list[str] = []
+
+        def older(max_id: str | None) -> tuple[Page | None, str | None]:
             params: dict[str, Any] = {"limit": PAGE_SIZE}
             if max_id:
                 params["max_id"] = max_id
             statuses = self._get(http, url, params)
             if not statuses:
-                break
+                return None, None
             ids = [str(s["id"]) for s in statuses]
-            newest = newest or max(ids, key=_id_order)
-            max_id = min(ids, key=_id_order)
+            newest.append(max(ids, key=_id_order))
             page = self._page(statuses, host, tally)
             page.mentions = [m for m in page.mentions if m.published_at >= since]
-            yield page
-            if _reached(statuses, since) or len(statuses) < PAGE_SIZE:
-                break
-        else:
-            yield page_limit_note(self.params.max_pages)
+            done = _reached(statuses, since) or len(statuses) < PAGE_SIZE
+            return page, None if done else min(ids, key=_id_order)
+
+        yield from walk_pages(older, None, self.params.max_pages)
         if newest:
-            yield Page(state={"min_id": newest})
+            yield Page(state={"min_id": newest[0]})
 
 
 def _reached(statuses: list[dict[str, Any]], since: datetime) -> bool:

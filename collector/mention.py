@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from collector.text import MAX_FIELD_CHARS, MAX_TEXT_CHARS, capped, without_bidi_controls
+
 
 @dataclass(frozen=True, slots=True)
 class Mention:
@@ -13,6 +15,9 @@ class Mention:
 
     `published_at` is always timezone-aware UTC. `rating` is 1-5 or None.
     `metrics` holds source counters such as likes, votes and replies.
+    Every collector's text passes the same gate: bidi controls are removed, and `text` is cut
+    at MAX_TEXT_CHARS (100,000) characters, `title` and `author` at MAX_FIELD_CHARS (1,000),
+    each cut ending in a visible "[… cut by repwatch; N characters in all]".
     """
 
     external_id: str
@@ -32,5 +37,10 @@ class Mention:
             raise ValueError(f"mention {self.external_id}: published_at must be timezone-aware")
         if self.rating is not None and not 1 <= self.rating <= 5:
             raise ValueError(f"mention {self.external_id}: rating {self.rating} is not in 1-5")
+        object.__setattr__(self, "text", capped(without_bidi_controls(self.text), MAX_TEXT_CHARS))
+        for name in ("title", "author"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, capped(without_bidi_controls(value), MAX_FIELD_CHARS))
         if self.published_at.utcoffset() != UTC.utcoffset(None):
             object.__setattr__(self, "published_at", self.published_at.astimezone(UTC))

@@ -22,9 +22,9 @@ from collector.streams import (
     Page,
     StreamFetch,
     newest_first,
-    page_limit_note,
     parse_each,
     run_streams,
+    walk_pages,
 )
 from collector.text import from_epoch, whole_number
 
@@ -133,25 +133,27 @@ class Reddit(Collector):
         since: datetime,
         state: dict[str, Any] | None,
     ) -> Iterator[Page]:
-        return newest_first(self._pages(http, token, path, query), Mark.load(state, since))
+        fetch_page = partial(self._page, http, token, path, query)
+        return newest_first(walk_pages(fetch_page, None, self.params.max_pages), Mark.load(state, since))
 
-    def _pages(self, http: Http, token: str, path: str, query: dict[str, str]) -> Iterator[Page]:
+    def _page(
+        self, http: Http, token: str, path: str, query: dict[str, str], after: str | None
+    ) -> tuple[Page, str | None]:
+        """Listings page by `after`, the last item's name, until it is null."""
         params: dict[str, Any] = {**query, "limit": PAGE_SIZE, "raw_json": 1}
-        for _ in range(self.params.max_pages):
-            body = http.get(
-                f"{self.params.api_url}{path}", params=params,
-                headers={"Authorization": f"Bearer {token}"},
-            ).json()
-            try:
-                listing = body["data"]
-                children = listing["children"]
-            except (KeyError, TypeError) as exc:
-                raise FatalError(f"Reddit answered {path} without a listing") from exc
-            yield parse_each(children, parse_post)
-            if not listing.get("after") or not children:
-                return
-            params["after"] = listing["after"]
-        yield page_limit_note(self.params.max_pages)
+        if after:
+            params["after"] = after
+        body = http.get(
+            f"{self.params.api_url}{path}", params=params,
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        try:
+            listing = body["data"]
+            children = listing["children"]
+        except (KeyError, TypeError) as exc:
+            raise FatalError(f"Reddit answered {path} without a listing") from exc
+        following = listing.get("after") if children else None
+        return parse_each(children, parse_post), str(following) if following else None
 
     def _atom(
         self, http: Http, sub: str, since: datetime, state: dict[str, Any] | None

@@ -6,9 +6,13 @@ register its own, so there is one way in for both.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any
+
+from collector.base import Collector
+
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "repwatch.collectors"
 
@@ -19,15 +23,19 @@ class UnknownSourceKind(KeyError):
 
 
 @cache
-def collectors() -> dict[str, Any]:
+def collectors() -> dict[str, type[Collector]]:
     """Kind name -> collector class, for every installed collector."""
-    found: dict[str, Any] = {}
+    found: dict[str, type[Collector]] = {}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
-        found[entry.name] = entry.load()
+        loaded = entry.load()
+        if isinstance(loaded, type) and issubclass(loaded, Collector):
+            found[entry.name] = loaded
+        else:
+            log.warning("entry point %s = %s is not a Collector class; ignored", entry.name, entry.value)
     return found
 
 
-def get(kind: str) -> Any:
+def get(kind: str) -> type[Collector]:
     known = collectors()
     if kind not in known:
         names = ", ".join(sorted(known)) or "none installed"

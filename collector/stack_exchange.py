@@ -18,7 +18,7 @@ from collector.base import BaseUrl, Batch, Collector, CollectorParams, env_var_i
 from collector.errors import FatalError, RetriableError
 from collector.http import Http, Response, Throttle
 from collector.mention import Mention
-from collector.streams import Mark, Page, oldest_first, page_limit_note, parse_each, run_streams
+from collector.streams import Mark, Page, oldest_first, parse_each, run_streams, walk_pages
 from collector.text import from_epoch, html_to_text, whole_number
 
 PAGE_SIZE = 100
@@ -91,26 +91,32 @@ class StackExchange(Collector):
         self, http: Http, site: str, query: str, since: datetime, state: dict[str, Any] | None
     ) -> Iterator[Page]:
         mark = Mark.load(state, since)
-        return oldest_first(self._pages(http, site, query, int(mark.time.timestamp())), mark)
-
-    def _pages(self, http: Http, site: str, query: str, from_date: int) -> Iterator[Page]:
         params: dict[str, Any] = {
-            "site": site, "q": query, "sort": "creation", "order": "asc", "fromdate": from_date,
-            "pagesize": PAGE_SIZE, "filter": "withbody",
+            "site": site, "q": query, "sort": "creation", "order": "asc",
+            "fromdate": int(mark.time.timestamp()), "pagesize": PAGE_SIZE, "filter": "withbody",
         }
         if self.secrets.get("key"):
             params["key"] = self.secrets["key"]
+        first: tuple[int, int | None] = (1, None)
+        fetch_page = partial(self._page, http, site, params)
+        pages = walk_pages(fetch_page, first, self.params.max_pages, "the rest comes on the next run")
+        return oldest_first(pages, mark)
+
+    def _page(
+        self, http: Http, site: str, params: dict[str, Any], position: tuple[int, int | None]
+    ) -> tuple[Page, tuple[int, int | None] | None]:
+        """Pages are numbered and say `has_more`; `position` is (page number, quota left)."""
+        number, quota_left = position
+        if quota_left == 0:
+            raise RetriableError(
+                "the daily Stack Exchange quota is used up (it resets at midnight UTC); "
+                "set key_env to raise it"
+            )
         url = f"{self.params.base_url}/2.3/search/advanced"
-        for number in range(1, self.params.max_pages + 1):
-            body = http.get(url, params={**params, "page": number}, throttle=stack_throttle).json()
-            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-                raise FatalError("Stack Exchange answered without an `items` list")
-            yield parse_each(body["items"], partial(parse_question, site=site))
-            if not body.get("has_more"):
-                return
-            if whole_number(body.get("quota_remaining")) == 0:
-                raise RetriableError(
-                    "the daily Stack Exchange quota is used up (it resets at midnight UTC); "
-                    "set key_env to raise it"
-                )
-        yield page_limit_note(self.params.max_pages, "the rest comes on the next run")
+        body = http.get(url, params={**params, "page": number}, throttle=stack_throttle).json()
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            raise FatalError("Stack Exchange answered without an `items` list")
+        page = parse_each(body["items"], partial(parse_question, site=site))
+        if not body.get("has_more"):
+            return page, None
+        return page, (number + 1, whole_number(body.get("quota_remaining")))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from collector.base import Batch
 from collector.errors import CollectorError, MalformedRecord, StreamsFailed
@@ -29,6 +29,7 @@ class Page:
 
 
 StreamFetch = Callable[[dict[str, Any] | None], Iterator[Page]]
+PageCursor = TypeVar("PageCursor")
 
 
 def run_streams(cursor: dict[str, Any] | None, streams: Mapping[str, StreamFetch]) -> Iterator[Batch]:
@@ -129,12 +130,16 @@ def oldest_first(pages: Iterable[Page], mark: Mark) -> Iterator[Page]:
 
 
 def parse_each(records: Iterable[Any], parse: Callable[[Any], Mention | None]) -> Page:
-    """Parse a page's records; malformed ones are counted, `None` ones (not reviews) dropped."""
+    """Parse a page's records; malformed ones are counted, `None` ones (not reviews) dropped.
+
+    This is every collector's one gate for a record of the wrong shape (a field missing, or a
+    string where an object belongs): it is skipped and counted, and the rest of the page kept.
+    """
     page = Page()
     for record in records:
         try:
             mention = parse(record)
-        except (MalformedRecord, KeyError, IndexError, TypeError, ValueError):
+        except (MalformedRecord, LookupError, TypeError, ValueError, AttributeError):
             page.skipped += 1
             continue
         if mention is not None:
@@ -144,3 +149,27 @@ def parse_each(records: Iterable[Any], parse: Callable[[Any], Mention | None]) -
 
 def page_limit_note(max_pages: int, rest: str = "any older items were not collected") -> Page:
     return Page(notes=[f"stopped after max_pages={max_pages} pages; {rest}"])
+
+
+def walk_pages(
+    fetch_page: Callable[[PageCursor], tuple[Page | None, PageCursor | None]],
+    first: PageCursor,
+    max_pages: int,
+    rest: str = "any older items were not collected",
+) -> Iterator[Page]:
+    """Every page of a listing, as dlt's paginators walk one: `fetch_page(cursor)` makes one
+    request and answers (its page, the next page's cursor or None at the end). Cursors are
+    whatever the API pages by: a page number, a next token, an `after` or `min_id`.
+
+    A page of None (an empty answer with nothing to pass on) is not yielded. After
+    `max_pages` pages with more to come, the walk stops with a note saying so.
+    """
+    cursor = first
+    for _ in range(max_pages):
+        page, following = fetch_page(cursor)
+        if page is not None:
+            yield page
+        if following is None:
+            return
+        cursor = following
+    yield page_limit_note(max_pages, rest)

@@ -17,6 +17,26 @@ _INVISIBLE = {"script", "style", "template", "head"}
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}$")
+# Marks, embeddings, overrides and isolates: they can reverse how a digest or a terminal
+# shows the text around them ("Trojan Source"), and no review needs them to be read.
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+MAX_TEXT_CHARS = 100_000
+"""The most characters of a mention's text that are stored; the rest is cut with a marker."""
+MAX_FIELD_CHARS = 1_000
+"""The same for a mention's title and author."""
+
+
+def without_bidi_controls(text: str) -> str:
+    return _BIDI_CONTROLS.sub("", text)
+
+
+def capped(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, the cut said at its end."""
+    if len(text) <= limit:
+        return text
+    marker = f" [… cut by repwatch; {len(text):,} characters in all]"
+    return text[: max(0, limit - len(marker))] + marker
 
 
 class _TextExtractor(HTMLParser):

@@ -69,6 +69,8 @@ def http_settings(network: NetworkConfig) -> HttpSettings:
         max_response_bytes=int(network.max_response_mb * 2**20),
         min_seconds_between_requests=network.min_seconds_between_requests,
         allow_private_hosts=network.allow_private_hosts,
+        request_deadline_seconds=network.request_deadline_seconds,
+        run_deadline_seconds=network.source_deadline_seconds,
     )
 
 

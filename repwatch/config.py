@@ -103,10 +103,12 @@ class SourceConfig(Strict):
 
 class NetworkConfig(Strict):
     allow_private_hosts: bool = False
-    timeout_seconds: float = Field(20.0, gt=0)
+    timeout_seconds: float = Field(20.0, gt=0, allow_inf_nan=False)
     max_retries: int = Field(4, ge=0, le=10)
-    max_response_mb: float = Field(20.0, gt=0)
-    min_seconds_between_requests: float = Field(1.0, ge=0)
+    max_response_mb: float = Field(20.0, gt=0, le=1024, allow_inf_nan=False)
+    min_seconds_between_requests: float = Field(1.0, ge=0, allow_inf_nan=False)
+    request_deadline_seconds: float = Field(60.0, gt=0, allow_inf_nan=False)
+    source_deadline_seconds: float = Field(600.0, gt=0, allow_inf_nan=False)
 
 
 class CollectionConfig(Strict):

@@ -12,7 +12,8 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
@@ -23,6 +24,7 @@ import httpx
 
 from collector.errors import FatalError, RetriableError
 from collector.http.body import ResponseTooLarge, read_capped
+from collector.http.deadline import Watchdog
 from collector.http.guard import AddressGuard, Resolver, Target, system_resolver
 from collector.http.pacing import Clock, HostPacer, SystemClock, host_key, quota_reset, retry_after
 
@@ -61,6 +63,8 @@ class HttpSettings:
     backoff_cap_seconds: float = 60.0
     max_wait_seconds: float = 900.0  # a server asking for a longer pause fails the run instead
     max_redirects: int = 5
+    request_deadline_seconds: float = 60.0  # one exchange, however slowly its bytes arrive
+    run_deadline_seconds: float = 600.0  # every request of one source run together, waits included
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ class Response:
     def json(self) -> Any:
         try:
             return json.loads(self.content)
+        except RecursionError:
+            raise FatalError(f"{describe(self.url)}: the JSON is nested too deeply to read") from None
         except ValueError as exc:
             kind = self.headers.get("content-type") or "no Content-Type"
             raise FatalError(
@@ -136,6 +142,10 @@ class RetriesExhausted(RetriableError):
     """Still throttled or failing after the retries this run allows."""
 
 
+class DeadlineExceeded(RetriableError):
+    """A request, or the source run as a whole, took longer than its wall-clock deadline."""
+
+
 class Http:
     """Requests for one source run. Share one `HostPacer` between runs to pace hosts globally."""
 
@@ -156,6 +166,7 @@ class Http:
         self.guard = AddressGuard(settings.allow_private_hosts, resolver)
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.retries_used = 0
+        self.run_deadline = time.monotonic() + settings.run_deadline_seconds
 
     def __enter__(self) -> Http:
         return self
@@ -281,6 +292,8 @@ class Http:
         delay = self.pacer.reserve(host_key(url))
         if delay > self.settings.max_wait_seconds:
             raise RetriesExhausted(f"{url.host} asks us to wait {delay:.0f} s before the next request")
+        if delay > max(0.0, self.run_deadline - time.monotonic()):
+            raise DeadlineExceeded(f"{url.host} asks us to wait {delay:.0f} s, past {self._run_limit()}")
         if delay > 0:
             self.clock.sleep(delay)
 
@@ -291,32 +304,67 @@ class Http:
         for _ in range(self.settings.max_redirects + 1):
             target = self.guard.check(url)
             self._wait_for_slot(url)
-            response = self.client.send(self._build(method, target, headers, content), stream=True)
-            try:
-                location = response.headers.get("location")
-                if response.status_code in REDIRECTS and location:
-                    log.debug("%s %s -> %s", method, describe(url), response.status_code)
-                    next_url = _join(url, location)
-                    if response.status_code == 303 or (
-                        response.status_code in (301, 302) and method == "POST"
-                    ):
-                        method, content = "GET", None
-                        headers.pop("content-type", None)
-                    if (next_url.scheme, next_url.host, next_url.port) != (url.scheme, url.host, url.port):
-                        headers.pop("authorization", None)
-                    url = next_url
-                    continue
-                body = self._read(method, url, response)
-            finally:
-                response.close()
+            with self._deadline(method, url) as watchdog:
+                response = self.client.send(
+                    self._build(method, target, headers, content, watchdog), stream=True
+                )
+                try:
+                    location = response.headers.get("location")
+                    if response.status_code in REDIRECTS and location:
+                        log.debug("%s %s -> %s", method, describe(url), response.status_code)
+                        next_url = _join(url, location)
+                        if response.status_code == 303 or (
+                            response.status_code in (301, 302) and method == "POST"
+                        ):
+                            method, content = "GET", None
+                            headers.pop("content-type", None)
+                        if _origin(next_url) != _origin(url):
+                            headers.pop("authorization", None)
+                        url = next_url
+                        continue
+                    body = self._read(method, url, response, watchdog)
+                finally:
+                    response.close()
             log.debug("%s %s -> %s (%d bytes)", method, describe(url), response.status_code, len(body))
             return Response(response.status_code, str(url), response.headers, body)
         raise FatalError(f"{method} {describe(url)}: more than {self.settings.max_redirects} redirects")
 
+    def _run_limit(self) -> str:
+        seconds = self.settings.run_deadline_seconds
+        return f"the source run's {seconds:g} s deadline (network.source_deadline_seconds)"
+
+    @contextmanager
+    def _deadline(self, method: str, url: httpx.URL) -> Iterator[Watchdog]:
+        """One exchange under the request deadline, or what is left of the run's if less."""
+        what = f"{method} {describe(url)}"
+        left = self.run_deadline - time.monotonic()
+        if left < self.settings.request_deadline_seconds:
+            limit = f"stopped at {self._run_limit()}"
+        else:
+            seconds = self.settings.request_deadline_seconds
+            limit = f"no complete answer within {seconds:g} s (network.request_deadline_seconds)"
+        if left <= 0:
+            raise DeadlineExceeded(f"{what}: {limit}")
+        watchdog = Watchdog(min(left, self.settings.request_deadline_seconds))
+        try:
+            yield watchdog
+        except httpx.TransportError as exc:
+            if watchdog.expired():
+                raise DeadlineExceeded(f"{what}: {limit}") from exc
+            raise
+        finally:
+            watchdog.cancel()
+
     def _build(
-        self, method: str, target: Target, headers: httpx.Headers, content: bytes | None
+        self,
+        method: str,
+        target: Target,
+        headers: httpx.Headers,
+        content: bytes | None,
+        watchdog: Watchdog,
     ) -> httpx.Request:
-        url, extensions = target.url, {}
+        url = target.url
+        extensions: dict[str, Any] = {"trace": watchdog.trace}
         headers = httpx.Headers(headers)
         if target.address is not None:
             # Connect to the address we checked; keep the name for Host and TLS.
@@ -328,7 +376,9 @@ class Http:
             method, url, headers=headers, content=content, extensions=extensions
         )
 
-    def _read(self, method: str, url: httpx.URL, response: httpx.Response) -> bytes:
+    def _read(
+        self, method: str, url: httpx.URL, response: httpx.Response, watchdog: Watchdog
+    ) -> bytes:
         what = f"{method} {describe(url)}"
         limit = self.settings.max_response_bytes
         declared = response.headers.get("content-length", "")
@@ -338,10 +388,9 @@ class Http:
             if len(response.content) > limit:
                 raise ResponseTooLarge(f"{what}: response is larger than {limit} bytes")
             return response.content
-        deadline = time.monotonic() + 3 * self.settings.timeout_seconds
 
         def check_deadline() -> None:
-            if time.monotonic() > deadline:
+            if watchdog.expired():
                 raise httpx.ReadTimeout(f"{what}: the body took too long to arrive")
 
         return read_capped(
@@ -355,6 +404,10 @@ def _join(url: httpx.URL, location: str) -> httpx.URL:
         return url.join(location)
     except httpx.InvalidURL as exc:
         raise FatalError(f"{describe(url)} redirects to an invalid URL") from exc
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
 
 
 def _first(*values: float | None) -> float | None:
@@ -372,12 +425,14 @@ def build_http(
 ) -> Http:
     """The client every collector gets: timeouts, a User-Agent naming repwatch, no redirects
     followed by httpx itself (we follow and check each hop), no proxy settings from the
-    environment (so the address checks stay meaningful)."""
+    environment (so the address checks stay meaningful), and no connection kept alive
+    between requests (so each request's deadline knows the socket it may shut)."""
     client = httpx.Client(
         timeout=settings.timeout_seconds,
         headers={"User-Agent": user_agent(), "Accept-Encoding": "gzip, deflate"},
         follow_redirects=False,
         trust_env=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
         transport=transport,
     )
     return Http(client, settings, pacer=pacer, clock=clock, resolver=resolver, rng=rng)

@@ -121,3 +121,32 @@ def test_a_help_desk_import_shows_up_as_a_source(config_file: Path, tmp_path: Pa
     row = health.index("zendesk (file_import, not in the config)")
     assert health[row + 2] == "  items last run: 2, skipped: 1"
     assert health[row + 3] == "  consecutive failures: 0"
+
+
+BAD_NETWORK_AND_URLS = r"""
+database: {url: "sqlite:///unused.db"}
+brands: [{name: Acme, keywords: [acme], hashtags: [acme]}]
+sources:
+  - {name: feeds, kind: rss, brand: Acme, params: {urls: ['http:\\news.example\feed']}}
+  - {name: toots, kind: mastodon, brand: Acme, params: {instances: ['http:\\mastodon.social']}}
+  - {name: hn, kind: hacker_news, brand: Acme, params: {base_url: 'https://hn.algolia .com'}}
+network: {max_response_mb: .inf, timeout_seconds: .nan, request_deadline_seconds: -1}
+"""
+
+
+def test_config_check_refuses_backslash_urls_and_endless_numbers_one_line_each(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(BAD_NETWORK_AND_URLS)
+    result = CliRunner().invoke(cli, ["--config", str(path), "config", "check"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[1:] == [
+        r"  line 5: sources[0].params.urls[0]: http:\\news.example\feed is not an http:// or https:// URL "
+        "(it has a backslash; URLs use forward slashes)",
+        r"  line 6: sources[1].params.instances[0]: http:\\mastodon.social is not an http:// or https:// URL "
+        "(it has a backslash; URLs use forward slashes)",
+        "  line 7: sources[2].params.base_url: https://hn.algolia .com is not an http:// or https:// URL "
+        "(it has a space)",
+        "  line 8: network.max_response_mb: Input should be a finite number",
+        "  line 8: network.request_deadline_seconds: Input should be greater than 0",
+        "  line 8: network.timeout_seconds: Input should be a finite number",
+    ]

@@ -93,3 +93,8 @@ def test_an_app_without_reviews(api: FakeApi, http: Http, run) -> None:
 def test_an_unreadable_answer_is_fatal() -> None:
     with pytest.raises(FatalError, match="batchexecute"):
         parse_envelope(")]}'\n\n<html>captcha</html>")
+
+
+def test_an_answer_nested_past_the_parser_depth_is_a_clear_error() -> None:
+    with pytest.raises(FatalError, match="nested too deeply"):
+        parse_envelope(")]}'\n" + "[" * 100_000 + "]" * 100_000)

@@ -2,8 +2,10 @@
 
 The crash soak of bench/soak_crash.py in small: the real `repwatch collect` in its own process,
 killed with SIGKILL ten times at random moments, against a loopback Stack Exchange serving
-questions with equal timestamps across page breaks. Then the soak's own checks are shown to
-catch what they look for, and a kill in the middle of the first migration is survived.
+questions with equal timestamps across page breaks, and against a loopback Mastodon whose
+cursor has another shape (a first run newest first by `max_id`, then `min_id` forward). Then
+the soak's own checks are shown to catch what they look for, and a kill in the middle of the
+first migration is survived.
 """
 
 from __future__ import annotations
@@ -39,6 +41,31 @@ def test_ten_sigkills_lose_nothing_double_nothing_and_never_put_a_cursor_ahead(t
     assert (figures.items_stored, figures.items_lost, figures.duplicates) == (3000, 0, 0)
     assert figures.kills_while_collecting >= 1  # kills landed mid-run, not only at start-up
     assert figures.page_breaks_inside_ties >= 1  # the case the cursor's id list exists for
+
+
+def test_ten_sigkills_on_mastodon_min_id_walk_lose_nothing_and_never_put_a_cursor_ahead(
+    tmp_path: Path,
+) -> None:
+    figures = soak.run_soak(f"sqlite:///{tmp_path / 'soak.db'}", kills=10, items=1500, seed=5,
+                            workdir=tmp_path, say=lambda _line: None, collector="mastodon")
+    assert figures.problems == []
+    assert figures.kills == 10
+    assert figures.checks == figures.attempts
+    assert (figures.items_stored, figures.items_lost, figures.duplicates) == (1500, 0, 0)
+    assert figures.kills_while_collecting >= 1
+
+
+def test_the_min_id_check_catches_a_cursor_past_the_stored_statuses() -> None:
+    statuses = soak.make_statuses(100, random.Random(3), time.time())
+    streams = {"https://social.example#acme": statuses}
+    stored = {status.external_id for status in statuses[:50]}
+
+    def cursor(index: int) -> dict[str, Any]:
+        return {"streams": {"https://social.example#acme": {"min_id": str(statuses[index].id)}}}
+
+    assert soak.min_id_problems(cursor(49), stored, streams) == []
+    problems = soak.min_id_problems(cursor(50), stored, streams)
+    assert len(problems) == 1 and statuses[50].external_id in problems[0]
 
 
 def questions() -> tuple[list[Any], dict[str, list[Any]]]:

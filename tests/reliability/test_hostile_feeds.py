@@ -50,10 +50,18 @@ def test_a_bomb_is_refused_after_reading_a_fraction_of_it(outcomes: dict[str, An
     assert outcomes["gigabyte-chunked"].bytes_sent < 100 * 2**20  # refused once past the cap
 
 
-@pytest.mark.parametrize("case", ["billion-laughs", "quadratic-blowup", "external-entities"])
-def test_feeds_declaring_entities_are_refused(outcomes: dict[str, Any], case: str) -> None:
+DECLARING = ["billion-laughs", "quadratic-blowup", "external-entities", "padded-dtd", "utf16-dtd",
+             "malformed-dtd"]
+
+
+@pytest.mark.parametrize("case", DECLARING)
+def test_feeds_declaring_entities_are_refused_however_padded_or_encoded(
+    outcomes: dict[str, Any], case: str
+) -> None:
     outcome = outcomes[case]
-    assert outcome.error is not None and "declares XML entities" in outcome.error
+    assert outcome.error is not None
+    assert outcome.error.startswith("source hostile: http://127.0.0.1:")  # names the feed
+    assert "declares a DTD or XML entities" in outcome.error
     assert outcome.new == 0
     assert not any("lollol" in text or "AAAA" in text for text in outcome.texts)
 
@@ -62,3 +70,10 @@ def test_external_entities_are_never_fetched_nor_read(outcomes: dict[str, Any]) 
     outcome = outcomes["external-entities"]
     assert outcome.probe_requests == 0
     assert not any("root:" in text for text in outcome.texts)
+
+
+def test_a_long_text_is_stored_cut_at_the_cap_with_a_visible_marker(outcomes: dict[str, Any]) -> None:
+    outcome = outcomes["long-text"]
+    assert outcome.error is None and outcome.new == 1
+    assert outcome.longest_text == 100_000
+    assert outcome.texts[0].endswith(" [… cut by repwatch; 299,999 characters in all]")

@@ -11,6 +11,7 @@ rather than slept.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -202,3 +203,115 @@ def test_malformed_truncated_and_mislabelled_answers_fail_only_their_own_source(
     assert len(healthy) == 4
     assert services.errors() == []
 
+
+
+def trickle(call: Any, data: bytes, every: float, at_once: int = 0) -> None:
+    """Write the first `at_once` bytes of `data`, then the rest a byte every `every` seconds,
+    until done or the client hangs up. `data` is the whole answer, status line included."""
+    pieces = [data[:at_once], *(bytes([byte]) for byte in data[at_once:])]
+    for piece in pieces:
+        try:
+            call.handler.wfile.write(piece)
+            call.handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            call.handler.close_connection = True
+            return
+        call.sent += len(piece)
+        time.sleep(every)
+
+
+def sent_once_done(server: Any, path: str) -> int:
+    """Bytes the server wrote to `path`, once its handler has noticed the client left."""
+    for _ in range(3000):
+        if server.bytes_sent[path]:
+            return int(server.bytes_sent[path])
+        time.sleep(0.01)
+    raise AssertionError(f"the handler for {path} is still writing after 30 s")
+
+
+SLOW_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: " + b"a" * 400 + b"\r\n\r\n[]"
+SLOW_BODY = b'{"hits": [' + b" " * 10_000 + b'], "nbPages": 1}'
+SLOW_HEAD_FAST = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(SLOW_BODY)
+
+
+@pytest.mark.parametrize("services", [["slow", "mastodon"]], indirect=True)
+def test_a_server_trickling_headers_or_body_is_cut_at_the_deadline(
+    services: Services, sqlite_database: Database
+) -> None:
+    server, urls = services.servers["slow"], services.urls
+    server.route("/head.xml", lambda call: trickle(call, SLOW_HEAD, 0.02))
+    server.route(HN, lambda call: trickle(call, SLOW_HEAD_FAST + SLOW_BODY, 0.002, len(SLOW_HEAD_FAST)))
+    services.servers["mastodon"].route(MASTODON, lambda call: call.reply(200, statuses(2)))
+    config = parse_config(config_text(sqlite_database.url, [
+        {"name": "slow-head", "kind": "rss", "params": {"urls": [urls["slow"] + "/head.xml"]}},
+        {"name": "slow-body", "kind": "hacker_news", "params": {"base_url": urls["slow"]}},
+        {"name": "healthy", "kind": "mastodon", "params": {"instances": [urls["mastodon"]]}},
+    ], max_retries=2, request_deadline_seconds=1))
+
+    runs, _ = run_all(sqlite_database, config)
+
+    assert runs["slow-head"].error == (
+        f"source slow-head: {urls['slow']}/head.xml: GET {urls['slow']}/head.xml: no complete answer "
+        "within 1 s (network.request_deadline_seconds)")
+    assert runs["slow-body"].error == (
+        f"source slow-body: acme: GET {urls['slow']}{HN}: no complete answer within 1 s "
+        "(network.request_deadline_seconds)")
+    assert runs["slow-head"].retriable and runs["slow-body"].retriable
+    # Cut, not retried: the server had far more to send (about 10 and 20 s of it) when the client left.
+    assert services.requests("slow", "/head.xml") == 1 and services.requests("slow", HN) == 1
+    assert sent_once_done(server, "/head.xml") < len(SLOW_HEAD) // 2
+    assert len(SLOW_HEAD_FAST) < sent_once_done(server, HN) < len(SLOW_BODY) // 2
+    assert runs["healthy"].ok and runs["healthy"].new == 2
+    for name in ("slow-head", "slow-body"):
+        source, ids = stored(sqlite_database, name)
+        assert (source.consecutive_failures, source.cursor, ids) == (1, None, [])
+
+
+@pytest.mark.parametrize("services", [["slow"]], indirect=True)
+def test_a_source_run_stops_at_its_own_deadline(services: Services, sqlite_database: Database) -> None:
+    """Every page comes within the request deadline; the run as a whole does not."""
+    server, urls = services.servers["slow"], services.urls
+    server.route("/a.xml", lambda call: trickle(call, SLOW_HEAD, 0.01))
+    server.route("/b.xml", lambda call: call.reply(200, rss(2), "application/rss+xml"))
+    config = parse_config(config_text(sqlite_database.url, [
+        {"name": "slow-run", "kind": "rss", "params": {"urls": [urls["slow"] + "/a.xml", urls["slow"] + "/b.xml"]}},
+    ], request_deadline_seconds=60, source_deadline_seconds=1))
+
+    runs, _ = run_all(sqlite_database, config)
+
+    error = runs["slow-run"].error
+    assert error == (
+        f"source slow-run: 2 of 2 streams failed: {urls['slow']}/a.xml: GET {urls['slow']}/a.xml: stopped at "
+        "the source run's 1 s deadline (network.source_deadline_seconds); "
+        f"{urls['slow']}/b.xml: GET {urls['slow']}/b.xml: stopped at the source run's 1 s deadline "
+        "(network.source_deadline_seconds)")
+    assert services.requests("slow", "/b.xml") == 0
+
+
+@pytest.mark.parametrize("services", [["mastodon", "stack", "hn"]], indirect=True)
+def test_a_malformed_item_is_skipped_and_counted_and_deep_nesting_is_a_clear_error(
+    services: Services, sqlite_database: Database
+) -> None:
+    servers, urls = services.servers, services.urls
+    page = json.loads(statuses(3))
+    page[1]["account"] = "someone@social.example"  # a string where an object belongs
+    servers["mastodon"].route(MASTODON, lambda call: call.reply(200, json.dumps(page).encode()))
+    items = [{"question_id": i, "creation_date": 1_795_000_000 + i, "title": "Acme", "body": "<p>Acme</p>",
+              "owner": {"display_name": "ann"}} for i in range(3)]
+    items[0]["owner"] = "ann"
+    servers["stack"].route(STACK, lambda call: call.reply(200, json.dumps({"items": items, "has_more": False}).encode()))
+    deep = b"[" * 100_000 + b"]" * 100_000
+    servers["hn"].route(HN, lambda call: call.reply(200, deep))
+    config = parse_config(config_text(sqlite_database.url, [
+        {"name": "odd-status", "kind": "mastodon", "params": {"instances": [urls["mastodon"]]}},
+        {"name": "odd-question", "kind": "stack_exchange", "params": {"base_url": urls["stack"]}},
+        {"name": "deep", "kind": "hacker_news", "params": {"base_url": urls["hn"]}},
+    ]))
+
+    runs, _ = run_all(sqlite_database, config)
+
+    assert runs["odd-status"].ok and (runs["odd-status"].new, runs["odd-status"].skipped) == (2, 1)
+    assert runs["odd-question"].ok and (runs["odd-question"].new, runs["odd-question"].skipped) == (2, 1)
+    assert runs["deep"].error == f"source deep: acme: {urls['hn']}{HN}: the JSON is nested too deeply to read"
+    source, _ = stored(sqlite_database, "odd-status")
+    assert source.skipped_last_run == 1
