@@ -155,7 +155,7 @@ def test_a_failing_or_never_run_competitor_source_is_named(database: Database, s
 def test_a_brand_without_competitors_gets_no_section(database: Database, tmp_path: Path) -> None:
     _, edges = week_edges(W47, 8, LONDON)
     assert comparison(database, "Acme", [], edges, THEMES, LONDON) is None
-    report = build_digest(database, make_config(), "Acme", W47, NOW, tmp_path)
+    report = build_digest(database, make_config().digest_settings(), "Acme", W47, NOW, tmp_path)
     assert report.data["competitors"] is None
     assert "competitors" not in report.html.lower() and "COMPETITORS" not in report.text
 
@@ -169,7 +169,7 @@ def test_the_digest_shows_the_section_in_every_format(
     seed.source("globex-forum", brand="Globex", consecutive_failures=3)
     seed.flush()
     config = competitor_config()
-    report = build_digest(database, config, "Acme", W47, NOW, tmp_path)
+    report = build_digest(database, config.digest_settings(), "Acme", W47, NOW, tmp_path)
     quote = "Globex customer 109 about hard_to_reach"
     section = report.data["competitors"]
     assert section["worse"] == ["slow_response"] and section["better"] == ["hard_to_reach"]
@@ -188,11 +188,11 @@ def test_the_digest_shows_the_section_in_every_format(
     assert stored["competitors"]["themes"][1]["quote"]["text"] == quote
     # Competitors get no digest of their own unless they ask for one.
     with pytest.raises(ValueError, match="'Globex' is not a brand"):
-        build_digest(database, config, "Globex", W47, NOW, tmp_path)
+        build_digest(database, config.digest_settings(), "Globex", W47, NOW, tmp_path)
     asked = make_config(COMPETITORS.replace("    google_play_ids", "    digest: true\n"
                                             "    google_play_ids"))
     assert asked.digest_brands() == ["Acme", "Globex"]
-    own = build_digest(database, asked, "Globex", W47, NOW, tmp_path)
+    own = build_digest(database, asked.digest_settings(), "Globex", W47, NOW, tmp_path)
     assert own.data["volume"]["total"]["current"] == 1000 and own.data["competitors"] is None
 
 

@@ -14,6 +14,7 @@ from reports.notify import DryRunNotifier
 from repwatch.cli import cli
 from repwatch.config import ConfigError, example_config_text, parse_config
 from repwatch.pipeline import Pipeline
+from repwatch.report_settings import alert_settings
 from storage.db import Database
 
 BRANDS = """\
@@ -122,7 +123,7 @@ def test_a_competitor_spike_raises_no_alert(database: Database, seed: Seeder) ->
                          brand=brand, themes={"slow_response": 0.8})
     seed.flush()
     config = make_config("competitors:\n  - name: Globex\n    competitor_of: [Acme]\n")
-    summary = check_alerts(database, config, now, [DryRunNotifier()])
+    summary = check_alerts(database, alert_settings(config), now, [DryRunNotifier()])
     assert summary.fired == ["Acme|theme:slow_response"]  # the same burst fires for the brand
 
 
