@@ -60,8 +60,8 @@ def _load(session: Any, name: str, is_brand: bool, edges: Sequence[datetime]) ->
             party.rating_sum += row.rating_sum
             party.rating_count += row.rating_count
     for theme_row in queries.themes_by_bucket(session, name, edges):
-        if theme_row.bucket == 1:
-            party.themes[theme_row.theme] = theme_row.count
+        if theme_row.bucket == 1:  # one row per source: add them up
+            party.themes[theme_row.theme] = party.themes.get(theme_row.theme, 0) + theme_row.count
     if not is_brand:  # the brand's own sources have their section in the digest
         for state in queries.source_states(session, name, edges[1], edges[2]):
             if state.consecutive_failures:

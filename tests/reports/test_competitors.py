@@ -97,6 +97,20 @@ def test_a_significant_gap_is_flagged_both_ways_and_a_same_rate_pair_is_not(
     assert slow["quote"] is None and same["quote"] is None
 
 
+def test_theme_counts_add_up_over_every_source_of_a_party(database: Database, seed: Seeder) -> None:
+    plant(seed, "Acme", THIS_WEEK, 500, {"slow_response": 40})
+    seed.source("acme-forum", kind="rss", brand="Acme", last_success_at=utc_naive(NOW))
+    for index in range(30):
+        seed.mention("acme-forum", THIS_WEEK + timedelta(hours=index), f"forum post {index}",
+                     sentiment="negative", themes={"slow_response": 0.6}, brand="Acme")
+    plant(seed, "Globex", THIS_WEEK, 300, {"slow_response": 10})
+    seed.flush()
+
+    slow = row(compare(database), "slow_response")
+
+    assert [(r["name"], r["count"]) for r in slow["rates"]][:2] == [("Acme", 70), ("Globex", 10)]
+
+
 def test_small_counts_are_shown_but_never_flagged(database: Database, seed: Seeder) -> None:
     # 19 in 200 against 20 in 2,000: a ratio of 9.5 that the test alone would call significant.
     plant(seed, "Acme", THIS_WEEK, 200, {"data_privacy": MIN_THEME_COUNT - 1})
