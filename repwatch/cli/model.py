@@ -122,16 +122,23 @@ def _data_dir(value: Path | None) -> Path:
               help="Passes over the sentiment data (default: as the bundled model).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="CPU threads (default: all cores; results are reproducible per thread count).")
+@click.option("--init", "init", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="Start from this model folder instead of the untouched MiniLM.")
+@click.option("--tune-from-layer", type=click.IntRange(0, 5), default=None,
+              help="Tune the encoder layers from this index up (default: as the bundled model).")
 def train(data_dir: Path | None, output: Path, seed: int, epochs: float | None,
-          threads: int | None) -> None:
+          threads: int | None, init: Path | None, tune_from_layer: int | None) -> None:
     """Train the tagging model from the labeled data and our own theme examples."""
     from dataclasses import replace
 
     from sentiment.train import TrainSettings, run
 
-    settings = replace(TrainSettings(), seed=seed, threads=threads)
+    settings = replace(TrainSettings(), seed=seed, threads=threads,
+                       init=str(init) if init else None)
     if epochs is not None:
         settings = replace(settings, epochs=epochs)
+    if tune_from_layer is not None:
+        settings = replace(settings, tune_from_layer=tune_from_layer)
     with _model_errors():
         meta = run(_data_dir(data_dir), output, settings,
                    log=lambda line: click.echo(line, err=True))
