@@ -141,6 +141,8 @@ def _volume(rows: Sequence[queries.VolumeRow], weeks: int, names: dict[int, str]
 
 def _quote(example: queries.Example, zone: ZoneInfo) -> dict[str, Any]:
     text = example.text if not example.title else f"{example.title}: {example.text}"
+    if example.evidence:  # the part of the mention that shows the theme
+        text = example.evidence
     return {
         "text": excerpt(text),
         "author": excerpt(example.author or "anonymous", 80),
