@@ -51,12 +51,13 @@ class TaggingSummary:
 
 
 def text_of(mention: PendingMention) -> str:
-    """Title and body together, as review sites show them (the title alone if the body is empty)."""
+    """Title and body together as digests quote them, so that a theme's evidence sentence is
+    part of the quote (the title alone if the body is empty)."""
     title = (mention.title or "").strip()
     body = mention.text.strip()
     if not title or body.startswith(title):
         return body or title
-    return f"{title}. {body}" if body else title
+    return f"{title}: {body}" if body else title
 
 
 def tag_texts(tagger: Tagger, texts: Sequence[str], languages: Sequence[str],

@@ -318,24 +318,30 @@ def better_theme_head(tuned_head: nn.Linear, tuned: dict[int, torch.Tensor],
 
 
 def kind_thresholds(scores: torch.Tensor, gold: torch.Tensor, kinds: Sequence[str | None],
-                    min_count: int) -> dict[str, dict[str, float]]:
-    """Thresholds per kind of text, for each kind with at least `min_count` calibration texts."""
+                    min_count: int, shared: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Thresholds per kind of text, for each kind with at least `min_count` calibration texts.
+
+    A kind has its own threshold only for the themes it has enough examples of; the others
+    keep the `shared` ones (a kind's few examples of a rare theme said little, and a shared
+    grid threshold chosen on a kind dense in themes came out degenerate: 0.05 on reviews).
+    """
     chosen = {}
     for kind in sorted({k for k in kinds if k}):
         rows = [row for row, k in enumerate(kinds) if k == kind]
         if len(rows) >= min_count:
-            chosen[kind] = choose_thresholds(scores[rows], gold[rows])
+            chosen[kind] = choose_thresholds(scores[rows], gold[rows], fallback=shared)
     return chosen
 
 
 def choose_thresholds(scores: torch.Tensor, gold: torch.Tensor,
-                      min_no_theme_precision: float = 0.9, min_support: int = 25
-                      ) -> dict[str, float]:
+                      min_no_theme_precision: float = 0.9, min_support: int = 25,
+                      fallback: dict[str, float] | None = None) -> dict[str, float]:
     """Theme thresholds from calibration scores.
 
     One shared threshold maximises micro-F1 among those keeping "no theme" precision at or
     above `min_no_theme_precision` (the best micro-F1 if none does); a theme with at least
-    `min_support` positives gets the threshold that maximises its own F1 instead.
+    `min_support` positives gets the threshold that maximises its own F1 instead. With
+    `fallback`, a theme with fewer positives keeps its fallback threshold instead of the shared one.
     """
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
     gold_lists = [[THEMES[j] for j in range(len(THEMES)) if gold[i, j]] for i in range(len(gold))]
@@ -350,7 +356,7 @@ def choose_thresholds(scores: torch.Tensor, gold: torch.Tensor,
         feasible = result.no_theme.precision >= min_no_theme_precision
         candidates.append((feasible, result.micro.f1, threshold))
     shared = max(candidates)[2]
-    thresholds = {theme: shared for theme in THEMES}
+    thresholds = {theme: (fallback or {}).get(theme, shared) for theme in THEMES}
     for j, theme in enumerate(THEMES):
         if int(gold[:, j].sum()) < min_support:
             continue
@@ -442,7 +448,7 @@ def train(data_dir: Path, output: Path, settings: TrainSettings = TrainSettings(
         scores = torch.sigmoid(theme_head(torch.stack([tuned[i] for i in calibration])))
         thresholds = choose_thresholds(scores, gold)
         per_kind = kind_thresholds(scores, gold, [data.kinds[i] for i in calibration],
-                                   settings.min_kind_calibration)
+                                   settings.min_kind_calibration, thresholds)
     else:
         thresholds = {theme: 0.5 for theme in THEMES}
     sample = sorted(needed, key=lambda i: stable_key(f"bg:{settings.seed}:{i}"))[:20000]
