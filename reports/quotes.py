@@ -36,6 +36,8 @@ def enabled_themes(config: HasThemes) -> list[str]:
 
 def quote(example: queries.Example, zone: ZoneInfo) -> dict[str, Any]:
     text = example.text if not example.title else f"{example.title}: {example.text}"
+    if example.evidence:  # the part of the mention that shows the theme
+        text = example.evidence
     return {
         "text": excerpt(text),
         "author": excerpt(example.author or "anonymous", 80),

@@ -62,15 +62,15 @@ class Pipeline:
             if self._tagger is None:
                 from repwatch.tagging import load_tagger
 
-                self._tagger = load_tagger(self.config)
+                self._tagger = load_tagger(self.config.model, self.config.themes)
             return self._tagger
 
     def tag(self, progress: Callable[[int, int], None] | None = None) -> int:
-        from repwatch.tagging import tag_pending
+        from repwatch.tagging import tag_mentions
 
-        tagged = tag_pending(self.database, self.tagger, languages=self.config.model.languages,
-                             batch_size=self.config.model.batch_size, progress=progress,
-                             stop=self.stop)
+        tagged = tag_mentions(self.database, self.tagger, self.config.model.languages,
+                              self.config.model.batch_size, progress=progress,
+                              stop=self.stop).total
         if tagged:
             log.info("tagged %d mentions", tagged)
         return tagged

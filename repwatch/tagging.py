@@ -1,4 +1,5 @@
-"""Tagging stored mentions in batches: language check, sentiment and themes, one commit a batch.
+"""Tagging: the Tagger the config describes, "detect the language, then tag" for any texts, and
+stored mentions tagged in batches, one commit a batch.
 
 A crash loses at most the batch in flight; the next run picks up the mentions still untagged.
 """
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sentiment.language import detect
+from sentiment.language import Language, detect
 from storage import Database
 from storage.tagging import (
     TAGGED,
@@ -24,10 +25,19 @@ from storage.tagging import (
 )
 
 if TYPE_CHECKING:
-    from repwatch.config import Config
-    from sentiment import Tagger
+    from pathlib import Path
+
+    from repwatch.config import ModelConfig, ThemesConfig
+    from sentiment import Tagger, TagResult
 
 Progress = Callable[[int, int], None]  # (done so far, total)
+
+# The kind of text each collector brings in (`sentiment.labels.TEXT_KINDS`); the tagger reads
+# and thresholds each kind its own way. Feeds carry anything, so their kind stays unknown.
+TEXT_KIND_OF_COLLECTOR = {
+    "apple_app_store": "app_review", "google_play": "app_review", "bluesky": "social",
+    "mastodon": "social", "reddit": "social", "hacker_news": "social", "stack_exchange": "social",
+}
 
 
 @dataclass
@@ -41,31 +51,43 @@ class TaggingSummary:
 
 
 def text_of(mention: PendingMention) -> str:
-    """Title and body together, as review sites show them (the title alone if the body is empty)."""
+    """Title and body together as digests quote them, so that a theme's evidence sentence is
+    part of the quote (the title alone if the body is empty)."""
     title = (mention.title or "").strip()
     body = mention.text.strip()
     if not title or body.startswith(title):
         return body or title
-    return f"{title}. {body}" if body else title
+    return f"{title}: {body}" if body else title
+
+
+def tag_texts(tagger: Tagger, texts: Sequence[str], languages: Sequence[str],
+              kinds: Sequence[str | None] | None = None, all_languages: bool = False
+              ) -> list[tuple[Language, TagResult | None]]:
+    """Each text's detected language and its tags; None for a text in an unsupported language
+    (unless `all_languages`)."""
+    detected = [detect(text, languages) for text in texts]
+    keep = [i for i, language in enumerate(detected) if all_languages or language.supported]
+    kinds = kinds if kinds is not None else [None] * len(texts)
+    results = dict(zip(keep, tagger.tag([texts[i] for i in keep],
+                                        kinds=[kinds[i] for i in keep]), strict=True))
+    return [(language, results.get(i)) for i, language in enumerate(detected)]
 
 
 def tag_batch(tagger: Tagger, mentions: Sequence[PendingMention], languages: Sequence[str],
               now: datetime) -> list[NewTag]:
-    texts = [text_of(m) for m in mentions]
-    detected = [detect(text, languages) for text in texts]
-    supported = [i for i, language in enumerate(detected) if language.supported]
-    results = dict(zip(supported, tagger.tag([texts[i] for i in supported]), strict=True))
+    kinds = [TEXT_KIND_OF_COLLECTOR.get(m.source_kind or "") for m in mentions]
+    tagged = tag_texts(tagger, [text_of(m) for m in mentions], languages, kinds)
     tags = []
-    for index, mention in enumerate(mentions):
-        result = results.get(index)
+    for mention, (language, result) in zip(mentions, tagged, strict=True):
         if result is None:
-            tags.append(NewTag(mention.id, UNSUPPORTED_LANGUAGE, detected[index].code,
-                               tagger.version, now))
+            tags.append(NewTag(mention.id, UNSUPPORTED_LANGUAGE, language.code, tagger.version,
+                               now))
             continue
         tags.append(NewTag(
-            mention.id, TAGGED, detected[index].code, tagger.version, now,
+            mention.id, TAGGED, language.code, tagger.version, now,
             sentiment=result.sentiment, scores=result.sentiment_scores,
-            themes={theme: result.theme_scores[theme] for theme in result.themes}))
+            themes={theme: result.theme_scores[theme] for theme in result.themes},
+            evidence=result.theme_evidence))
     return tags
 
 
@@ -98,22 +120,15 @@ def tag_mentions(database: Database, tagger: Tagger, languages: Sequence[str] = 
     return summary
 
 
-def tag_pending(database: Database, tagger: Tagger, languages: Sequence[str] = ("en",),
-                batch_size: int = 256, progress: Progress | None = None,
-                stop: threading.Event | None = None) -> int:
-    """The scheduler's tagging job: tag what is untagged; returns how many mentions it stored."""
-    return tag_mentions(database, tagger, languages, batch_size, progress=progress,
-                        stop=stop).total
-
-
-def load_tagger(config: Config) -> Tagger:
-    """The Tagger the config describes: model folder, sentiment model, themes, cache, speed."""
+def load_tagger(model: ModelConfig, themes: ThemesConfig, path: str | Path | None = None,
+                quantize: bool | None = None) -> Tagger:
+    """The Tagger the config's model and themes sections describe; `path` and `quantize`
+    override the config's model folder and quantization."""
     from sentiment import Tagger, ThemeDefinition
 
-    model = config.model
     custom = [ThemeDefinition(theme.name, theme.description, tuple(theme.examples))
-              for theme in config.themes.custom]
+              for theme in themes.custom]
     return Tagger.from_pretrained(
-        model.path, sentiment_model=model.sentiment_model, custom_themes=custom,
-        disabled_themes=list(config.themes.disabled), cache_dir=model.cache_dir,
-        quantize=model.quantize, batch_size=model.batch_size)
+        path or model.path, sentiment_model=model.sentiment_model, custom_themes=custom,
+        disabled_themes=list(themes.disabled), cache_dir=model.cache_dir,
+        quantize=model.quantize if quantize is None else quantize, batch_size=model.batch_size)

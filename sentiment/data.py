@@ -11,10 +11,10 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sentiment.labels import SENTIMENTS, THEMES
+from sentiment.labels import SENTIMENTS, THEMES, kind_of_source
 
 # SemEval splits held out from training and scored by `repwatch model eval`. 2016devtest is the
 # issue's example; its 2016 topic tweets are the hardest split (see MODEL_CARD.md), so the
@@ -39,6 +39,7 @@ class Example:
     themes: tuple[str, ...] | None = None  # None: not labeled for themes
     uncertain: tuple[str, ...] = ()
     group: str = ""  # where it came from: semeval split, company, corpus name
+    kind: str | None = None  # the kind of text (`sentiment.labels.TEXT_KINDS`), None: unknown
 
 
 def stable_key(value: str) -> str:
@@ -73,7 +74,7 @@ def load_semeval(data_dir: Path) -> list[Example]:
         if row["label"] not in SENTIMENTS:
             raise DataError(f"{path}:{line}: unknown label {row['label']!r}")
         examples.append(Example(row["tweet_id"], _unescape_semeval(row["text"]), row["label"],
-                                group=row["split"]))
+                                group=row["split"], kind="social"))
     return examples
 
 
@@ -90,7 +91,7 @@ def load_trustpilot(data_dir: Path) -> list[Example]:
         except ValueError as exc:
             raise DataError(f"{path}:{line}: stars {row['stars']!r} is not a number") from exc
         examples.append(Example(row["review_id"], row["text"], stars_to_sentiment(stars),
-                                group=row["company"]))
+                                group=row["company"], kind="review"))
     return examples
 
 
@@ -108,12 +109,16 @@ def load_uci(data_dir: Path) -> list[Example]:
             if label.strip() not in ("0", "1"):
                 raise DataError(f"{path}:{line}: label {label!r} is not 0 or 1")
             sentiment = "positive" if label.strip() == "1" else "negative"
-            examples.append(Example(f"{corpus}-{line}", text.strip(), sentiment, group=corpus))
+            examples.append(Example(f"{corpus}-{line}", text.strip(), sentiment, group=corpus,
+                                    kind="review"))
     return examples
 
 
-def read_theme_file(path: Path, group: str = "") -> list[Example]:
-    """A JSONL file of {"id", "text", "sentiment"?, "themes", "uncertain"?} lines."""
+def read_theme_file(path: Path, group: str = "", kind: str | None = None) -> list[Example]:
+    """A JSONL file of {"id", "text", "sentiment"?, "themes", "uncertain"?, "source"?} lines.
+
+    A line's `source` (train_wave2) sets its kind of text; otherwise `kind` applies.
+    """
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     examples = []
@@ -131,8 +136,13 @@ def read_theme_file(path: Path, group: str = "") -> list[Example]:
         sentiment = item.get("sentiment")
         if sentiment is not None and sentiment not in SENTIMENTS:
             raise DataError(f"{path}:{line}: unknown sentiment {sentiment!r}")
+        try:
+            line_kind = kind_of_source(item["source"]) if "source" in item else kind
+        except KeyError as exc:
+            raise DataError(f"{path}:{line}: unknown source {item['source']!r}") from exc
         examples.append(Example(str(item["id"]), item["text"], sentiment, themes,
-                                tuple(item.get("uncertain", ())), group=group or path.stem))
+                                tuple(item.get("uncertain", ())), group=group or path.stem,
+                                kind=line_kind))
     return examples
 
 
@@ -158,10 +168,13 @@ class Corpora:
     reviews_eval: list[Example]
     themes_dev: list[Example]
     ours: list[Example]
+    wave2_train: list[Example] = field(default_factory=list)  # every kind, `source` per line
+    apps_dev: list[Example] = field(default_factory=list)  # app reviews, double-labeled
 
     def eval_texts(self) -> set[str]:
         semeval = [e for split in self.semeval_eval.values() for e in split]
-        held = (*semeval, *self.trustpilot_eval, *self.reviews_eval, *self.themes_dev)
+        held = (*semeval, *self.trustpilot_eval, *self.reviews_eval, *self.themes_dev,
+                *self.apps_dev)
         return {text_key(example.text) for example in held}
 
 
@@ -185,7 +198,8 @@ def load_corpora(data_dir: Path) -> Corpora:
     data_dir = Path(data_dir)
     semeval = load_semeval(data_dir)
     trustpilot = load_trustpilot(data_dir)
-    reviews = read_theme_file(data_dir / "themes" / "train_reviews.jsonl")
+    themes = data_dir / "themes"
+    reviews = read_theme_file(themes / "train_reviews.jsonl", kind="review")
     reviews_eval = _first_by_hash(reviews, REVIEW_THEMES_EVAL_SIZE)
     trustpilot_eval = trustpilot_eval_sample(trustpilot, {text_key(r.text) for r in reviews})
     corpora = Corpora(
@@ -195,15 +209,18 @@ def load_corpora(data_dir: Path) -> Corpora:
         trustpilot_train=[],
         trustpilot_eval=trustpilot_eval,
         uci=load_uci(data_dir),
-        themes_train=read_theme_file(data_dir / "themes" / "train.jsonl"),
+        themes_train=read_theme_file(themes / "train.jsonl", kind="social"),
         reviews_train=[],
         reviews_eval=reviews_eval,
-        themes_dev=read_theme_file(data_dir / "themes" / "dev.jsonl"),
+        themes_dev=read_theme_file(themes / "dev.jsonl", kind="social"),
         ours=our_theme_examples(),
+        wave2_train=read_theme_file(themes / "train_wave2.jsonl"),
+        apps_dev=read_theme_file(themes / "dev_apps.jsonl", kind="app_review"),
     )
     held = corpora.eval_texts()
     corpora.trustpilot_train = [e for e in trustpilot if text_key(e.text) not in held]
     corpora.reviews_train = [e for e in reviews if text_key(e.text) not in held]
     corpora.semeval_train = [e for e in corpora.semeval_train if text_key(e.text) not in held]
     corpora.themes_train = [e for e in corpora.themes_train if text_key(e.text) not in held]
+    corpora.wave2_train = [e for e in corpora.wave2_train if text_key(e.text) not in held]
     return corpora

@@ -11,7 +11,7 @@ import torch
 
 from sentiment.encoder import clean_text, length_sorted_batches
 from sentiment.labels import SENTIMENTS
-from sentiment.tagger import ModelError, SentimentScorer
+from sentiment.scoring import ModelError
 
 _STARS = re.compile(r"^([1-5])\s*stars?$")
 
@@ -39,7 +39,7 @@ def sentiment_of_label(label: str, index: int, count: int) -> str:
                      "name the labels negative/neutral/positive in the model's config")
 
 
-class HuggingFaceSentiment(SentimentScorer):
+class HuggingFaceSentiment:
     name = "huggingface"
 
     def __init__(self, tokenizer: Any, model: Any, batch_size: int = 32,

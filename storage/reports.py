@@ -106,6 +106,7 @@ class Example:
     url: str | None
     source: str
     published_at: datetime
+    evidence: str | None = None  # the sentence that carries the theme, when the tagger gave one
 
 
 def top_theme_mentions(
@@ -124,7 +125,8 @@ def top_theme_mentions(
     inner = (
         select(
             MentionTheme.theme, MentionTheme.score, MentionRow.text, MentionRow.title,
-            MentionRow.author, MentionRow.url, MentionRow.source_id, MentionRow.published_at, rank,
+            MentionRow.author, MentionRow.url, MentionRow.source_id, MentionRow.published_at,
+            MentionTheme.evidence, rank,
         )
         .join(MentionTheme, MentionTheme.mention_id == MentionRow.id)
         .where(
@@ -144,7 +146,7 @@ def top_theme_mentions(
     )
     return [
         Example(row.theme, row.score, row.text, row.title, row.author, row.url, row.name,
-                row.published_at)
+                row.published_at, row.evidence)
         for row in session.execute(query)
     ]
 

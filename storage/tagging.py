@@ -11,7 +11,7 @@ from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.mentions import utc_naive
-from storage.models import MentionRow, MentionTheme, Tag
+from storage.models import MentionRow, MentionTheme, Source, Tag
 
 TAGGED = "tagged"
 UNSUPPORTED_LANGUAGE = "unsupported_language"
@@ -23,6 +23,7 @@ class PendingMention:
     id: int
     title: str | None
     text: str
+    source_kind: str | None = None  # the collector kind of its source (google_play, reddit, ...)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class NewTag:
     sentiment: str | None = None
     scores: dict[str, float] = field(default_factory=dict)  # negative / neutral / positive
     themes: dict[str, float] = field(default_factory=dict)  # assigned themes and their scores
+    evidence: dict[str, str] = field(default_factory=dict)  # theme: the sentence that carries it
 
 
 def _pending(query: SelectT, model_version: str | None) -> SelectT:
@@ -53,9 +55,10 @@ def count_pending(session: Session, model_version: str | None = None) -> int:
 def pending_mentions(session: Session, limit: int,
                      model_version: str | None = None) -> list[PendingMention]:
     """Up to `limit` mentions needing tags (see `count_pending`), oldest id first."""
-    query = _pending(select(MentionRow.id, MentionRow.title, MentionRow.text), model_version)
+    query = _pending(select(MentionRow.id, MentionRow.title, MentionRow.text, Source.kind)
+                     .join(Source, Source.id == MentionRow.source_id), model_version)
     rows = session.execute(query.order_by(MentionRow.id).limit(limit))
-    return [PendingMention(row.id, row.title, row.text) for row in rows]
+    return [PendingMention(row.id, row.title, row.text, row.kind) for row in rows]
 
 
 def store_tags(session: Session, tags: Sequence[NewTag]) -> None:
@@ -71,6 +74,7 @@ def store_tags(session: Session, tags: Sequence[NewTag]) -> None:
         score_positive=tag.scores.get("positive"), language=tag.language,
         model_version=tag.model_version[:100], tagged_at=utc_naive(tag.tagged_at),
     ) for tag in tags)
-    session.add_all(MentionTheme(mention_id=tag.mention_id, theme=theme, score=score)
+    session.add_all(MentionTheme(mention_id=tag.mention_id, theme=theme, score=score,
+                                 evidence=tag.evidence.get(theme))
                     for tag in tags for theme, score in tag.themes.items())
     session.flush()

@@ -52,7 +52,7 @@ def emerging(ctx: click.Context, brand: str | None, week: str | None, show_all: 
         raise click.BadParameter(str(exc), param_hint="--week") from exc
     brands = _brands(app, brand)
     now = _now(now_text)
-    tagger = load_tagger(app.config)
+    tagger = load_tagger(app.config.model, app.config.themes)
     for name in brands:
         found_week, clusters = find_for_digest(app.database, tagger, app.config, name, period, now)
         rising = [c for c in clusters if c["emerging"]]

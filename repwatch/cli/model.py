@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from repwatch.cli.app import AppContext, cli, pass_app
 from repwatch.config import ModelConfig, ThemesConfig
+from sentiment.labels import TEXT_KINDS
 
 if TYPE_CHECKING:
     from sentiment import Tagger
@@ -44,16 +45,10 @@ def _settings(app: AppContext) -> tuple[ModelConfig, ThemesConfig]:
 def _tagger(app: AppContext, model_path: Path | None = None, quantize: bool | None = None,
             config_themes: bool = True) -> Tagger:
     """The configured tagger; without `config_themes`, just the twelve default themes."""
-    from sentiment import Tagger, ThemeDefinition
+    from repwatch.tagging import load_tagger
 
     model, themes = _settings(app)
-    if not config_themes:
-        themes = ThemesConfig()
-    custom = [ThemeDefinition(t.name, t.description, tuple(t.examples)) for t in themes.custom]
-    tagger = Tagger.from_pretrained(
-        model_path or model.path, sentiment_model=model.sentiment_model, custom_themes=custom,
-        disabled_themes=list(themes.disabled), cache_dir=model.cache_dir,
-        quantize=model.quantize if quantize is None else quantize, batch_size=model.batch_size)
+    tagger = load_tagger(model, themes if config_themes else ThemesConfig(), model_path, quantize)
     for name in tagger.fitted_custom_themes:
         click.echo(f"fitted custom theme {name!r} (cached in {model.cache_dir})", err=True)
     return tagger
@@ -122,16 +117,23 @@ def _data_dir(value: Path | None) -> Path:
               help="Passes over the sentiment data (default: as the bundled model).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="CPU threads (default: all cores; results are reproducible per thread count).")
+@click.option("--init", "init", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="Start from this model folder instead of the untouched MiniLM.")
+@click.option("--tune-from-layer", type=click.IntRange(0, 5), default=None,
+              help="Tune the encoder layers from this index up (default: as the bundled model).")
 def train(data_dir: Path | None, output: Path, seed: int, epochs: float | None,
-          threads: int | None) -> None:
+          threads: int | None, init: Path | None, tune_from_layer: int | None) -> None:
     """Train the tagging model from the labeled data and our own theme examples."""
     from dataclasses import replace
 
     from sentiment.train import TrainSettings, run
 
-    settings = replace(TrainSettings(), seed=seed, threads=threads)
+    settings = replace(TrainSettings(), seed=seed, threads=threads,
+                       init=str(init) if init else None)
     if epochs is not None:
         settings = replace(settings, epochs=epochs)
+    if tune_from_layer is not None:
+        settings = replace(settings, tune_from_layer=tune_from_layer)
     with _model_errors():
         meta = run(_data_dir(data_dir), output, settings,
                    log=lambda line: click.echo(line, err=True))
@@ -188,13 +190,16 @@ def _row(item: Any, line: int, text_column: str, id_column: str
               help="Rows without it are numbered by line.")
 @click.option("--model", "model_path", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Model folder (default: model.path from the config, or bundled).")
+@click.option("--kind", type=click.Choice(list(TEXT_KINDS)), default=None,
+              help="The kind of text in the file (default: unknown).")
 @click.option("--all-languages", is_flag=True,
               help="Tag every row, even those detected as an unsupported language.")
 @pass_app
 def predict(app: AppContext, input_path: Path, output_path: Path, text_column: str,
-            id_column: str, model_path: Path | None, all_languages: bool) -> None:
+            id_column: str, model_path: Path | None, kind: str | None,
+            all_languages: bool) -> None:
     """Tag the texts of an export file without a database."""
-    from sentiment.language import detect
+    from repwatch.tagging import tag_texts
 
     if not output_path.parent.is_dir():
         raise click.BadParameter(f"folder {str(output_path.parent)!r} does not exist",
@@ -209,17 +214,16 @@ def predict(app: AppContext, input_path: Path, output_path: Path, text_column: s
 
         def flush() -> None:
             nonlocal written, unsupported
-            detected = [detect(row["text"], languages) for row in chunk]
-            keep = [i for i, lang in enumerate(detected) if all_languages or lang.supported]
-            results = dict(zip(keep, tagger.tag([chunk[i]["text"] for i in keep]), strict=True))
-            for index, row in enumerate(chunk):
-                record: dict[str, Any] = {"id": row["id"], "language": detected[index].code}
-                if index in results:
-                    record |= results[index].as_dict()
+            texts = [row["text"] for row in chunk]
+            tagged = tag_texts(tagger, texts, languages, [kind] * len(texts), all_languages)
+            for row, (language, result) in zip(chunk, tagged, strict=True):
+                record: dict[str, Any] = {"id": row["id"], "language": language.code}
+                if result is not None:
+                    record |= result.as_dict()
                 else:
                     unsupported += 1
                     record |= {"sentiment": None, "sentiment_scores": None, "themes": [],
-                               "theme_scores": None,
+                               "theme_scores": None, "theme_evidence": None,
                                "status": "not tagged: unsupported language"}
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 written += 1

@@ -91,7 +91,7 @@ def digest(app: AppContext, brand: str | None, week: str | None, out: Path | Non
                 raise click.UsageError("--send: digest.recipients is empty")
     failed = False
     settings = config.digest_settings()
-    tagger = load_tagger(config)
+    tagger = load_tagger(config.model, config.themes)
     for name in brands:
         find_for_digest(app.database, tagger, config, name, period, now)
         report = build_digest(app.database, settings, name, period, now, out)

@@ -83,6 +83,15 @@ def make_tiny_data(root: Path) -> Path:
     _write_jsonl(root / "themes" / "train_reviews.jsonl", [
         {"id": f"v{i}", "text": f"Review: {item['text']}", "sentiment": item["sentiment"],
          "themes": item["themes"]} for i, item in enumerate(labeled)])
+    sources = ["tweet", "app_review", "airline_review", "support_feedback"]
+    _write_jsonl(root / "themes" / "train_wave2.jsonl", [
+        {"id": f"w{i}", "text": f"{item['text']} (wave 2)", "source": sources[i % 4],
+         "sentiment": item["sentiment"], "themes": item["themes"]}
+        for i, item in enumerate(labeled)])
+    _write_jsonl(root / "themes" / "dev_apps.jsonl", [
+        {"id": f"a{i}", "text": f"App review: {text}", "sentiment": None if i == 0 else (
+            "negative" if themes else "neutral"), "themes": themes, "uncertain": []}
+        for i, (text, themes) in enumerate(THEMED)])
     _write_jsonl(root / "themes" / "dev.jsonl", [
         {"id": f"e{i}", "text": f"{text} (dev)", "sentiment": "negative" if themes else "neutral",
          "themes": themes, "uncertain": []} for i, (text, themes) in enumerate(THEMED)])

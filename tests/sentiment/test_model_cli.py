@@ -68,8 +68,27 @@ def test_predict_jsonl_writes_one_line_per_good_input(in_empty_folder: Path) -> 
     assert set(first["sentiment_scores"]) == set(SENTIMENTS)
     assert set(first["theme_scores"]) == set(THEMES)
     assert set(second["themes"]) & {"slow_response", "hard_to_reach"}
+    assert set(second["theme_evidence"]) == set(second["themes"]) and first["theme_evidence"] == {}
     assert spanish["sentiment"] is None and spanish["status"] == "not tagged: unsupported language"
     assert "wrote 3 predictions" in out
+
+
+def test_predict_reads_every_row_as_the_kind_given(in_empty_folder: Path) -> None:
+    from sentiment import Tagger
+
+    text = "The app crashed twice. Support sent the same canned reply and never fixed it."
+    source = in_empty_folder / "reviews.jsonl"
+    source.write_text(json.dumps({"id": "r", "text": text}) + "\n")
+    code, _, err = invoke("model", "predict", "--input", str(source), "--output", "out.jsonl",
+                          "--kind", "app_review")
+    assert code == 0, err
+    [line] = [json.loads(x) for x in (in_empty_folder / "out.jsonl").read_text().splitlines()]
+    [expected] = Tagger.from_pretrained(quantize=True).tag([text], kinds=["app_review"])
+    assert line["theme_scores"] == expected.theme_scores
+    assert line["theme_evidence"] == expected.theme_evidence
+    code, _, err = invoke("model", "predict", "--input", str(source), "--output", "out.jsonl",
+                          "--kind", "letter")
+    assert code == 2 and "'letter' is not one of" in err
 
 
 def test_predict_csv_with_a_named_text_column(in_empty_folder: Path) -> None:

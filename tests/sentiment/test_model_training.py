@@ -15,8 +15,8 @@ from sentiment.data import Corpora, Example, load_corpora
 from sentiment.labels import THEMES
 from sentiment.train import TrainSettings, assemble, train
 
-SMALL = TrainSettings(tune_from_layer=4, epochs=0.3, batch_size=8, theme_batch_size=4,
-                      background_size=4, limit=24, threads=1)
+SMALL = TrainSettings(tune_from_layer=4, epochs=0.3, batch_size=8, background_size=4, limit=24,
+                      threads=1, semeval_sample=None)
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +30,11 @@ def test_held_out_sets_never_reach_training(tiny_data: Path) -> None:
     data = assemble(corpora, SMALL)
     semeval = [e for split in corpora.semeval_eval.values() for e in split]
     held_out = {e.text for e in (*semeval, *corpora.trustpilot_eval, *corpora.reviews_eval,
-                                 *corpora.themes_dev)}
+                                 *corpora.themes_dev, *corpora.apps_dev)}
     assert all(corpora.semeval_eval.values()) and corpora.themes_dev and corpora.reviews_eval
-    assert not held_out & set(data.texts)
+    assert corpora.apps_dev and corpora.wave2_train
+    read = {text.partition(": ")[2] for text in data.texts} | set(data.texts)
+    assert not held_out & read
     calibration = {data.texts[i] for i, _ in data.themes_calibration}
     trained = {data.texts[i] for i, _ in data.themes_fit} | {
         data.texts[i] for i, _ in data.sentiment}
@@ -72,6 +74,7 @@ def test_training_is_reproducible_and_loads_as_a_tagger(
     assert first["version"] == second["version"]
     assert first["thresholds"] == second["thresholds"] and set(first["thresholds"]) == set(THEMES)
     assert first["tuned_layers"] == [4, 5]
+    assert set(first["text_kinds"]) == {"social", "app_review", "review", "support"}
     assert json.loads((folder / "model.json").read_text())["settings"]["seed"] == 13
     tagger = Tagger.from_pretrained(folder)
     assert tagger.version == first["version"]
@@ -96,7 +99,11 @@ def test_model_eval_prints_ours_beside_the_baselines(
                                       str(trained[0]), "--no-quantize"])
     assert result.exit_code == 0, result.output
     for text in ("SemEval 2013test", "SemEval 2016devtest", "Trustpilot", "Themes dev", "micro-F1", "VADER",
-                 "LR on frozen MiniLM", "zero-shot cosine", "too rare to judge"):
+                 "LR on frozen MiniLM", "zero-shot cosine", "too rare to judge",
+                 "App reviews (dev_apps): sentiment macro recall",
+                 "Themes dev_apps (app reviews): theme micro-F1",
+                 "Themes dev_apps (app reviews): 'no theme' precision",
+                 "Themes dev_apps (app reviews) P"):
         assert text in result.stdout
 
 
@@ -105,3 +112,45 @@ def test_train_with_a_missing_data_folder_is_a_clear_error(tmp_path: Path) -> No
                                       "--output", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert "data folder not found" in result.output
+
+
+def test_texts_are_read_with_their_kind_and_some_without(tiny_data: Path) -> None:
+    data = assemble(load_corpora(tiny_data), SMALL)
+    kinds = set(data.kinds.values())
+    assert {"social", "app_review", "review", "support"} <= kinds and None in kinds
+    prefixed = [text for i, text in enumerate(data.texts) if data.kinds[i] == "app_review"]
+    assert prefixed and all(text.startswith("app review: ") for text in prefixed)
+
+
+def test_a_warm_start_ships_every_layer_and_tunes_from_the_model_given(
+        tiny_data: Path, tmp_path: Path, trained: tuple[Path, dict]) -> None:
+    from dataclasses import replace
+
+    meta = train(tiny_data, tmp_path / "warm", replace(SMALL, init=str(trained[0]),
+                                                      tune_from_layer=5), log=lambda _: None)
+    assert meta["tuned_layers"] == [5] and meta["shipped_layers"] == list(range(6))
+    assert (tmp_path / "warm" / "baselines.safetensors").read_bytes() == (
+        trained[0] / "baselines.safetensors").read_bytes()
+    [result] = Tagger.from_pretrained(tmp_path / "warm").tag(["on hold for hours"])
+    assert set(result.theme_scores) == set(THEMES)
+
+
+def test_each_kind_of_text_gets_its_own_thresholds(
+        tmp_path: Path, trained: tuple[Path, dict]) -> None:
+    import shutil
+
+    from sentiment import ModelError
+
+    folder = tmp_path / "kinds"
+    shutil.copytree(trained[0], folder)
+    meta = json.loads((folder / "model.json").read_text())
+    meta["kind_thresholds"] = {"app_review": dict.fromkeys(THEMES, 1.0),
+                               "social": dict.fromkeys(THEMES, 0.0)}
+    (folder / "model.json").write_text(json.dumps(meta))
+    tagger = Tagger.from_pretrained(folder)
+    text = "on hold for hours"
+    app, social = tagger.tag([text, text], kinds=["app_review", "social"])
+    assert app.themes == [] and set(social.themes) == set(THEMES)
+    assert app.theme_scores != social.theme_scores  # read after different prefixes
+    with pytest.raises(ModelError, match="unknown kind of text 'letter'"):
+        tagger.tag([text], kinds=["letter"])

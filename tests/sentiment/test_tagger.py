@@ -52,7 +52,7 @@ def test_empty_input_and_output_shape(tagger: Tagger) -> None:
     assert tagger.tag([]) == []
     [result] = tagger.tag([""])
     assert json.loads(json.dumps(result.as_dict())).keys() == {
-        "sentiment", "sentiment_scores", "themes", "theme_scores"}
+        "sentiment", "sentiment_scores", "themes", "theme_scores", "theme_evidence"}
 
 
 def test_shipped_weights_are_small_safetensors_with_a_version(tagger: Tagger) -> None:

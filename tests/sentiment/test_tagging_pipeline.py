@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from collector.mention import Mention
-from repwatch.tagging import tag_mentions, tag_pending
+from repwatch.tagging import TEXT_KIND_OF_COLLECTOR, tag_mentions
 from sentiment import Tagger, TagResult
 from storage import Database
 from storage.mentions import ensure_source, upsert_mentions
@@ -74,7 +74,7 @@ def test_untagged_mentions_are_tagged_once_with_language_and_version(
     found = themes(database)
     assert "slow_response" in found["hold"] and "lack_of_empathy" in found["rude"]
     assert "thanks" not in found and "spanish" not in found
-    assert tag_pending(database, tagger, ["en"]) == 0
+    assert tag_mentions(database, tagger, ["en"]).total == 0
 
 
 def test_other_languages_are_tagged_when_configured(database: Database, tagger: Tagger) -> None:
@@ -85,7 +85,7 @@ def test_other_languages_are_tagged_when_configured(database: Database, tagger: 
 
 def test_review_titles_are_read_with_the_body(database: Database, tagger: Tagger) -> None:
     seed(database, {"review": "Fine."}, title="Nobody ever answers the phone, hours on hold")
-    tag_pending(database, tagger)
+    tag_mentions(database, tagger)
     assert "slow_response" in themes(database)["review"] or "hard_to_reach" in themes(
         database)["review"]
 
@@ -93,7 +93,7 @@ def test_review_titles_are_read_with_the_body(database: Database, tagger: Tagger
 def test_retag_replaces_tags_from_another_model_version(database: Database,
                                                        tagger: Tagger) -> None:
     seed(database, TEXTS)
-    tag_pending(database, tagger)
+    tag_mentions(database, tagger)
     newer = Tagger.from_pretrained(disabled_themes=["slow_response"])
     assert tag_mentions(database, newer, retag=False).total == 0
     assert tag_mentions(database, newer, retag=True, batch_size=2).total == 5
@@ -108,21 +108,22 @@ class BreaksOnSecondBatch:
     def __init__(self, tagger: Tagger) -> None:
         self.tagger, self.version, self.calls = tagger, tagger.version, 0
 
-    def tag(self, texts: Sequence[str]) -> list[TagResult]:
+    def tag(self, texts: Sequence[str], kinds: Sequence[str | None] | None = None
+            ) -> list[TagResult]:
         self.calls += 1
         if self.calls == 2:
             raise RuntimeError("model crashed")
-        return self.tagger.tag(texts)
+        return self.tagger.tag(texts, kinds=kinds)
 
 
 def test_a_crash_loses_at_most_the_batch_in_flight(database: Database, tagger: Tagger) -> None:
     seed(database, {k: v for k, v in TEXTS.items() if k != "spanish"})
     with pytest.raises(RuntimeError, match="model crashed"):
-        tag_pending(database, BreaksOnSecondBatch(tagger), batch_size=2)  # type: ignore[arg-type]
+        tag_mentions(database, BreaksOnSecondBatch(tagger), batch_size=2)  # type: ignore[arg-type]
     assert len(tags(database)) == 2
     with database.session() as session:
         assert count_pending(session) == 2
-    assert tag_pending(database, tagger, batch_size=2) == 2
+    assert tag_mentions(database, tagger, batch_size=2).total == 2
     assert len(tags(database)) == 4
 
 
@@ -134,4 +135,20 @@ def test_stop_is_honoured_between_batches(database: Database, tagger: Tagger) ->
         if done >= 2:
             stop.set()
 
-    assert tag_pending(database, tagger, ["en"], batch_size=2, progress=progress, stop=stop) == 2
+    assert tag_mentions(database, tagger, ["en"], batch_size=2, progress=progress,
+                        stop=stop).total == 2
+
+
+def test_each_mention_is_read_as_the_kind_of_text_its_source_brings(
+        database: Database, tagger: Tagger) -> None:
+    text = "Update broke the app, support never answered my three emails"
+    with database.session() as session:
+        for name, kind in (("play", "google_play"), ("bsky", "bluesky"), ("feed", "rss")):
+            source = ensure_source(session, name, kind, "Acme")
+            upsert_mentions(session, source, [Mention(name, text, NOW)], NOW)
+    tag_mentions(database, tagger)
+    stored = tags(database)
+    expected = tagger.tag([text] * 3, kinds=["app_review", "social", None])
+    for name, result in zip(("play", "bsky", "feed"), expected, strict=True):
+        assert stored[name].score_negative == pytest.approx(result.sentiment_scores["negative"])
+    assert TEXT_KIND_OF_COLLECTOR["google_play"] == "app_review"
