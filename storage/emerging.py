@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.models import EmergingCluster, MentionRow, MentionTheme, MentionVector, Source, Tag
+from storage.corrections import effective_sentiment, effective_themes
+from storage.models import EmergingCluster, MentionRow, MentionVector, Source, Tag
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,15 @@ class NegativeMention:
 
 
 def negative_mentions(session: Session, brand: str, start: datetime, end: datetime) -> list[NegativeMention]:
-    """Mentions of `brand` tagged negative and published in [start, end), oldest first."""
+    """Mentions of `brand` tagged negative (a person's correction winning) and published in
+    [start, end), oldest first, with their themes."""
     query = (
         select(MentionRow.id, MentionRow.text, MentionRow.title, Source.name, MentionRow.published_at,
                MentionRow.url, MentionRow.author)
         .join(Tag, Tag.mention_id == MentionRow.id)
         .join(Source, Source.id == MentionRow.source_id)
         .where(MentionRow.brand == brand, MentionRow.published_at >= start,
-               MentionRow.published_at < end, Tag.sentiment == "negative")
+               MentionRow.published_at < end, effective_sentiment() == "negative")
         .order_by(MentionRow.published_at, MentionRow.id)
     )
     rows = session.execute(query).all()
@@ -42,8 +44,8 @@ def negative_mentions(session: Session, brand: str, start: datetime, end: dateti
     ids = [row.id for row in rows]
     for start_at in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         chunk = ids[start_at:start_at + 900]
-        found = session.execute(select(MentionTheme.mention_id, MentionTheme.theme)
-                                .where(MentionTheme.mention_id.in_(chunk)))
+        tagged = effective_themes(MentionRow.id.in_(chunk))
+        found = session.execute(select(tagged.c.mention_id, tagged.c.theme))
         for mention_id, theme in found:
             themes[mention_id].append(theme)
     return [NegativeMention(row.id, row.text, row.title, row.name, row.published_at, row.url,

@@ -1,5 +1,7 @@
 """The aggregate queries behind digests and spike alerts, and the rows reports keep.
 
+Sentiment and themes are the effective ones: a person's correction wins over the model's tag.
+
 Times in and out are naive UTC, as stored. Buckets are given as sorted edges (naive UTC): a row
 published in [edges[i], edges[i+1]) falls in bucket i, so callers decide what a week or an hour is
 (for instance weeks that start at local midnight, across a daylight-saving change).
@@ -12,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, delete, func, literal, select, update
+from sqlalchemy import ColumnElement, Integer, and_, case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
+from storage.corrections import effective_sentiment, effective_themes
 from storage.models import Alert, Digest, MentionRow, MentionTheme, Notification, Snooze, Source, Tag
 
 
@@ -33,7 +36,7 @@ def _brand_between(brand: str, edges: Sequence[datetime]) -> tuple[ColumnElement
 
 
 def _is_negative() -> ColumnElement[int]:
-    return case((Tag.sentiment == "negative", 1), else_=0)
+    return case((effective_sentiment() == "negative", 1), else_=0)
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,12 @@ class VolumeRow:
 def volume_by_bucket(session: Session, brand: str, edges: Sequence[datetime]) -> list[VolumeRow]:
     """Mentions of `brand` per bucket, source and sentiment (None: not tagged), with ratings."""
     bucket = _bucket(MentionRow.published_at, edges).label("bucket")
+    sentiment = effective_sentiment().label("sentiment")
     query = (
         select(
             bucket,
             MentionRow.source_id,
-            Tag.sentiment,
+            sentiment,
             func.count(),
             func.coalesce(func.sum(MentionRow.rating), 0),
             func.count(MentionRow.rating),
@@ -61,7 +65,7 @@ def volume_by_bucket(session: Session, brand: str, edges: Sequence[datetime]) ->
         .select_from(MentionRow)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
         .where(*_brand_between(brand, edges))
-        .group_by(bucket, MentionRow.source_id, Tag.sentiment)
+        .group_by(bucket, MentionRow.source_id, sentiment)
     )
     return [
         VolumeRow(int(b), source, sentiment, n, int(rating_sum or 0), rating_count)
@@ -81,14 +85,15 @@ class ThemeRow:
 def themes_by_bucket(session: Session, brand: str, edges: Sequence[datetime]) -> list[ThemeRow]:
     """Mentions of `brand` per bucket, source and theme, and how many of those are negative."""
     bucket = _bucket(MentionRow.published_at, edges).label("bucket")
+    themes = effective_themes(*_brand_between(brand, edges))
     query = (
-        select(bucket, MentionRow.source_id, MentionTheme.theme, func.count(),
+        select(bucket, MentionRow.source_id, themes.c.theme, func.count(),
                func.sum(_is_negative()))
         .select_from(MentionRow)
-        .join(MentionTheme, MentionTheme.mention_id == MentionRow.id)
+        .join(themes, themes.c.mention_id == MentionRow.id)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
         .where(*_brand_between(brand, edges))
-        .group_by(bucket, MentionRow.source_id, MentionTheme.theme)
+        .group_by(bucket, MentionRow.source_id, themes.c.theme)
     )
     return [ThemeRow(int(b), source, theme, n, int(neg or 0))
             for b, source, theme, n, neg in session.execute(query)]
@@ -114,29 +119,30 @@ def top_theme_mentions(
     themes: Sequence[str] | None = None,
 ) -> list[Example]:
     """Up to `per_theme` highest-scoring mentions of each theme published in [start, end)."""
+    in_range = (MentionRow.brand == brand, MentionRow.published_at >= start,
+                MentionRow.published_at < end)
+    tagged = effective_themes(*in_range)
     rank = (
         func.row_number()
         .over(
-            partition_by=MentionTheme.theme,
-            order_by=(MentionTheme.score.desc(), MentionRow.published_at.desc(), MentionRow.id),
+            partition_by=tagged.c.theme,
+            order_by=(tagged.c.score.desc(), MentionRow.published_at.desc(), MentionRow.id),
         )
         .label("rank")
     )
     inner = (
         select(
-            MentionTheme.theme, MentionTheme.score, MentionRow.text, MentionRow.title,
+            tagged.c.theme, tagged.c.score, MentionRow.text, MentionRow.title,
             MentionRow.author, MentionRow.url, MentionRow.source_id, MentionRow.published_at,
             MentionTheme.evidence, rank,
         )
-        .join(MentionTheme, MentionTheme.mention_id == MentionRow.id)
-        .where(
-            MentionRow.brand == brand,
-            MentionRow.published_at >= start,
-            MentionRow.published_at < end,
-        )
+        .join(tagged, tagged.c.mention_id == MentionRow.id)
+        .outerjoin(MentionTheme, and_(MentionTheme.mention_id == tagged.c.mention_id,
+                                      MentionTheme.theme == tagged.c.theme))
+        .where(*in_range)
     )
     if themes is not None:
-        inner = inner.where(MentionTheme.theme.in_(list(themes)))
+        inner = inner.where(tagged.c.theme.in_(list(themes)))
     ranked = inner.subquery()
     query = (
         select(ranked, Source.name)
@@ -165,7 +171,7 @@ def top_negative_mentions(
             MentionRow.brand == brand,
             MentionRow.published_at >= start,
             MentionRow.published_at < end,
-            Tag.sentiment == "negative",
+            effective_sentiment() == "negative",
         )
         .order_by(Tag.score_negative.desc(), MentionRow.published_at.desc(), MentionRow.id)
         .limit(limit)
@@ -272,12 +278,13 @@ def hourly_counts(session: Session, brand: str, start: datetime, end: datetime) 
     for number, count, negative in totals:
         result.total[int(number)] = count
         result.negative[int(number)] = int(negative or 0)
+    tagged = effective_themes(*in_range)
     themed = session.execute(
-        select(hour, MentionTheme.theme, func.count())
+        select(hour, tagged.c.theme, func.count())
         .select_from(MentionRow)
-        .join(MentionTheme, MentionTheme.mention_id == MentionRow.id)
+        .join(tagged, tagged.c.mention_id == MentionRow.id)
         .where(*in_range)
-        .group_by(hour, MentionTheme.theme)
+        .group_by(hour, tagged.c.theme)
     )
     for number, theme, count in themed:
         result.themes.setdefault(theme, {})[int(number)] = count
