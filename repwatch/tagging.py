@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sentiment.language import Language, detect
 from storage import Database
+from storage.corrections import PRESENT, CorrectionLabel
+from storage.corrections import SENTIMENT as SENTIMENT_FIELD
 from storage.tagging import (
     TAGGED,
     UNSUPPORTED_LANGUAGE,
@@ -132,3 +134,45 @@ def load_tagger(model: ModelConfig, themes: ThemesConfig, path: str | Path | Non
         path or model.path, sentiment_model=model.sentiment_model, custom_themes=custom,
         disabled_themes=list(themes.disabled), cache_dir=model.cache_dir,
         quantize=model.quantize if quantize is None else quantize, batch_size=model.batch_size)
+
+
+@dataclass
+class CorrectionScore:
+    """How often the model agrees with people's corrections: per sentiment, and per theme judged
+    present or absent."""
+
+    sentiment_total: int = 0
+    sentiment_agreed: int = 0
+    sentiment_by_class: dict[str, list[int]] = field(default_factory=dict)  # class -> [agreed, n]
+    theme_present: list[int] = field(default_factory=lambda: [0, 0])  # [assigned, judged present]
+    theme_absent: list[int] = field(default_factory=lambda: [0, 0])  # [left out, judged absent]
+
+    @property
+    def sentiment_macro_recall(self) -> float | None:
+        recalls = [agreed / n for agreed, n in self.sentiment_by_class.values() if n]
+        return sum(recalls) / len(recalls) if recalls else None
+
+
+def score_corrections(tagger: Tagger, labels: Sequence[CorrectionLabel]) -> CorrectionScore:
+    """Tag each corrected mention now and compare with what people said its tags are."""
+    mentions = {label.mention_id: label for label in labels}
+    ids = list(mentions)
+    texts = [text_of(PendingMention(i, mentions[i].title, mentions[i].text)) for i in ids]
+    kinds = [TEXT_KIND_OF_COLLECTOR.get(mentions[i].source_kind) for i in ids]
+    results = dict(zip(ids, tagger.tag(texts, kinds=kinds), strict=True))
+    score = CorrectionScore()
+    for label in labels:
+        result = results[label.mention_id]
+        if label.field == SENTIMENT_FIELD:
+            agreed = int(result.sentiment == label.value)
+            score.sentiment_total += 1
+            score.sentiment_agreed += agreed
+            counts = score.sentiment_by_class.setdefault(label.value, [0, 0])
+            counts[0] += agreed
+            counts[1] += 1
+        else:
+            assigned = label.theme in result.themes
+            tally = score.theme_present if label.value == PRESENT else score.theme_absent
+            tally[0] += int(assigned if label.value == PRESENT else not assigned)
+            tally[1] += 1
+    return score

@@ -240,3 +240,36 @@ def corrected_mentions(session: Session, filters: MentionFilter) -> Iterator[dic
             "model_sentiment": tags.model_sentiment, "model_themes": tags.model_themes,
             "corrected_by": who, "corrected_at": when.isoformat() + "+00:00",
         }
+
+
+@dataclass(frozen=True)
+class CorrectionLabel:
+    """A person's judgement of one tag of one mention: `field` 'sentiment' (value: the sentiment)
+    or 'theme' (value: 'present' or 'absent' for `theme`)."""
+
+    mention_id: int
+    title: str | None
+    text: str
+    source_kind: str
+    field: str
+    theme: str | None
+    value: str
+
+
+def correction_labels(session: Session) -> list[CorrectionLabel]:
+    """The newest correction of each (mention, field, theme) that set a value (not a revert)."""
+    newest = (
+        select(func.max(TagCorrection.id))
+        .group_by(TagCorrection.mention_id, TagCorrection.field, TagCorrection.theme)
+        .scalar_subquery()
+    )
+    query = (
+        select(MentionRow.id, MentionRow.title, MentionRow.text, Source.kind, TagCorrection.field,
+               TagCorrection.theme, TagCorrection.after)
+        .join(MentionRow, MentionRow.id == TagCorrection.mention_id)
+        .join(Source, Source.id == MentionRow.source_id)
+        .where(TagCorrection.id.in_(newest), TagCorrection.after.is_not(None))
+        .order_by(MentionRow.id, TagCorrection.field, TagCorrection.theme)
+    )
+    return [CorrectionLabel(mention_id, title, text, kind, field, theme, str(after))
+            for mention_id, title, text, kind, field, theme, after in session.execute(query)]

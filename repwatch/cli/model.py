@@ -250,18 +250,24 @@ def predict(app: AppContext, input_path: Path, output_path: Path, text_column: s
 @click.option("--quantize/--no-quantize", default=None,
               help="int8 encoder (default: model.quantize from the config).")
 @click.option("--baselines/--no-baselines", default=True, show_default=True)
+@click.option("--corrections", is_flag=True,
+              help="Score the model on the tags people corrected in the database instead.")
 @pass_app
 def evaluate(app: AppContext, data_dir: Path | None, model_path: Path | None,
-             quantize: bool | None, baselines: bool) -> None:
+             quantize: bool | None, baselines: bool, corrections: bool) -> None:
     """Print every target metric on the held-out sets, with the baselines beside ours.
 
     Scores the twelve default themes (custom and disabled themes in the config are ignored);
-    a `model.sentiment_model` from the config replaces the bundled sentiment head.
+    a `model.sentiment_model` from the config replaces the bundled sentiment head. With
+    `--corrections`, scores it on people's corrections stored in the configured database.
     """
     from sentiment.data import load_corpora
     from sentiment.evaluate import Baselines, evaluate, format_report, format_themes
     from sentiment.tagger import WEIGHTS_DIR
 
+    if corrections:
+        _evaluate_corrections(app, model_path, quantize)
+        return
     folder = model_path or Path(_settings(app)[0].path or WEIGHTS_DIR)
     with _model_errors():
         corpora = load_corpora(_data_dir(data_dir))
@@ -274,6 +280,33 @@ def evaluate(app: AppContext, data_dir: Path | None, model_path: Path | None,
     click.echo(markdown_table(format_report(report)))
     click.echo("\nour model per theme (P precision, R recall, n support)\n")
     click.echo(markdown_table(format_themes(report)))
+
+
+def _evaluate_corrections(app: AppContext, model_path: Path | None, quantize: bool | None) -> None:
+    from repwatch.tagging import score_corrections
+    from storage.corrections import correction_labels
+
+    with app.database.session() as session:
+        labels = correction_labels(session)
+    if not labels:
+        raise click.ClickException("no corrections stored yet: correct tags in `repwatch serve` first")
+    with _model_errors():
+        tagger = _tagger(app, model_path, quantize)
+        score = score_corrections(tagger, labels)
+
+    def share(part: int, whole: int) -> str:
+        return f"{part / whole:.3f} ({part} of {whole})" if whole else "none judged"
+
+    recall = score.sentiment_macro_recall
+    click.echo(f"model {tagger.version}, on {len(labels)} corrections of "
+               f"{len({label.mention_id for label in labels})} mentions\n")
+    click.echo(markdown_table([
+        ["what people said", "the model agrees"],
+        ["sentiment", share(score.sentiment_agreed, score.sentiment_total)],
+        ["sentiment, macro recall", "none judged" if recall is None else f"{recall:.3f}"],
+        ["theme present", share(*score.theme_present)],
+        ["theme absent", share(*score.theme_absent)],
+    ]))
 
 
 def markdown_table(rows: list[list[str]]) -> str:
