@@ -49,5 +49,5 @@ def test_a_check_runs_on_plain_settings(sqlite_database: Database) -> None:
 def test_a_digest_url_that_is_not_a_web_address_is_named() -> None:
     with pytest.raises(ConfigError) as refused:
         parse_config("brands: [{name: Acme}]\nalerts:\n  digest_url: /srv/digests\n", "c.yaml")
-    assert "line 3: alerts.digest_url: '/srv/digests' is not an http:// or https:// URL" in (
+    assert "line 3: alerts.digest_url: /srv/digests is not an http:// or https:// URL" in (
         str(refused.value))
