@@ -13,6 +13,7 @@ from repwatch.collect import Collection, HttpFactory, Progress
 from repwatch.config import Config
 from repwatch.logs import log_context
 from storage import Database
+from storage.tagging import count_pending
 
 log = logging.getLogger("repwatch.pipeline")
 Clock = Callable[[], datetime]
@@ -68,6 +69,9 @@ class Pipeline:
     def tag(self, progress: Callable[[int, int], None] | None = None) -> int:
         from repwatch.tagging import tag_pending
 
+        with self.database.reading() as session:
+            if not count_pending(session):
+                return 0  # nothing to tag: leave the model unloaded
         tagged = tag_pending(self.database, self.tagger, languages=self.config.model.languages,
                              batch_size=self.config.model.batch_size, progress=progress,
                              stop=self.stop)

@@ -169,3 +169,14 @@ def test_lock_is_released_and_can_be_taken_again(tmp_path: Path) -> None:
         acquire_scheduler_lock(database)
     lock.release()
     acquire_scheduler_lock(database).release()
+
+
+def test_a_sqlite_lock_whose_file_was_replaced_is_known_to_be_lost(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'r.db'}")
+    lock = acquire_scheduler_lock(database)
+    assert lock.keep()
+    (tmp_path / "r.db.scheduler.lock").unlink()  # someone cleaned up; a second scheduler starts
+    second = acquire_scheduler_lock(database)
+    assert not lock.keep() and second.keep()
+    second.release()
+    lock.release()
