@@ -8,7 +8,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -127,14 +127,13 @@ def upgrade(engine: Engine) -> None:
 
 def is_current(engine: Engine) -> bool:
     """True when the database has our tables at the newest migration."""
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return False
-        return MigrationContext.configure(conn).get_current_revision() == head
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
 
 
 class Database:

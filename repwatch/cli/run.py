@@ -97,7 +97,7 @@ def status(app: AppContext) -> None:
     config, database = app.config, app.database
     console = Console()
     holder = scheduler_holder(database)
-    with database.session() as session:
+    with database.reading() as session:
         console.print(f"[bold]database[/bold]  {escape(safe_url(database.url))} (schema current), "
                       f"{queries.mention_count(session)} mentions")
         console.print(f"[bold]scheduler[/bold] {escape('running ' + holder) if holder else 'not running'}")

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 from reliability_kit import config_text, load_bench
@@ -282,3 +283,95 @@ def test_jobs_and_commands_writing_one_sqlite_file_at_once_all_succeed(
         assert sorted(statuses) == sorted((job, "done") for job, _fire in runs if job != "tag")
         assert session.scalar(select(func.count()).select_from(MentionRow)) == 600 + 300
         assert session.scalar(select(func.count()).select_from(Snooze)) == 1
+
+
+# --- every command against a dead database and a locked SQLite file ---------------------------
+
+NO_DATABASE = {"config check", "model train", "model predict", "model eval", "demo"}
+EVERY_DATABASE_COMMAND: dict[str, list[str]] = {
+    "init": [], "db upgrade": [], "collect": [], "sources": [], "status": [], "run": [], "tag": [],
+    "digest": ["--brand", "Acme"], "alerts check": [], "alerts list": [],
+    "alerts snooze": ["slow_response", "--for", "2h"], "alerts unsnooze": ["slow_response"],
+    "mentions export": [], "mentions import": ["{tickets}", "--source", "helpdesk"],
+}
+# What a locked SQLite file does to each: commands that only read go on (WAL readers never wait
+# for the writer); commands that write wait for the busy timeout, then fail in one line.
+READS_ONLY = {"init", "db upgrade", "sources", "status", "alerts list", "mentions export"}
+
+
+def leaf_commands(group: click.Group, prefix: str = "") -> set[str]:
+    names = set()
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            names |= leaf_commands(command, f"{prefix}{name} ")
+        else:
+            names.add(prefix + name)
+    return names
+
+
+def test_the_fault_tests_cover_every_command() -> None:
+    assert leaf_commands(cli) == set(EVERY_DATABASE_COMMAND) | NO_DATABASE
+
+
+def invoke_command(tmp_path: Path, database_url: str, command: str) -> Result:
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text(database_url, [{"name": "forum", "kind": "stack_exchange", "params": {
+        "sites": ["stackoverflow"], "query": "acme", "base_url": "http://127.0.0.1:9/"}}])
+        + f"digest: {{output_dir: {tmp_path / 'digests'}}}\n")
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("id,published_at,text\nt1,2026-11-20T10:00:00Z,still waiting for a reply\n")
+    args = [arg.format(tickets=tickets) for arg in EVERY_DATABASE_COMMAND[command]]
+    return CliRunner().invoke(cli, ["--config", str(config), *command.split(), *args])
+
+
+def assert_one_error_line(result: Result, expected: str) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {expected}"), result.stderr
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("command", sorted(EVERY_DATABASE_COMMAND))
+def test_every_command_reports_a_dead_database_in_one_line(tmp_path: Path, command: str) -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/repwatch"
+    result = invoke_command(tmp_path, url, command)
+    assert_one_error_line(result, f"cannot reach database {url}: connection failed")
+
+
+@pytest.mark.parametrize("command", sorted(set(EVERY_DATABASE_COMMAND) - {"tag"}))
+def test_every_command_on_a_locked_sqlite_file_reads_or_fails_in_one_line(
+    tmp_path: Path, sqlite_database: Database, command: str
+) -> None:
+    url = f"{sqlite_database.url}?timeout=0.5"
+    stored_before = stored_rows(sqlite_database)
+    locker = SqliteLocker(str(sqlite_database.engine.url.database))
+    locker.lock()
+    try:
+        result = invoke_command(tmp_path, url, command)
+    finally:
+        locker.release()
+    if command in READS_ONLY:
+        assert result.exit_code == 0, result.output
+    else:
+        assert_one_error_line(result, f"database {url} failed: database is locked")
+    assert stored_rows(sqlite_database) == stored_before
+
+
+@pytest.mark.slow
+def test_tag_on_a_locked_sqlite_file_fails_in_one_line(tmp_path: Path, sqlite_database: Database) -> None:
+    """Separate because it loads the model (seconds) before it has anything to write."""
+    invoke_command(tmp_path, sqlite_database.url, "mentions import")  # one mention to tag
+    url = f"{sqlite_database.url}?timeout=0.5"
+    locker = SqliteLocker(str(sqlite_database.engine.url.database))
+    locker.lock()
+    try:
+        result = invoke_command(tmp_path, url, "tag")
+    finally:
+        locker.release()
+    assert_one_error_line(result, f"database {url} failed: database is locked")
+
+
+def stored_rows(database: Database) -> dict[str, int]:
+    with database.reading() as session:
+        return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
+                for table in Base.metadata.sorted_tables}
