@@ -147,7 +147,7 @@ class Scheduler:
                 continue
             if self.ledger.status_of(spec.id, fire) not in (None, "interrupted"):
                 continue
-            if now - fire <= spec.grace or not self.ledger.ever_started(spec.id):
+            if now - fire <= spec.grace or not self.ledger.ever_ran(spec.id):
                 due.append(spec.id)
                 self.run_job(spec.id, fire)
             else:

@@ -43,20 +43,25 @@ class Ledger:
             )
 
     def mark_missed(self, job_id: str, fire_time: datetime, now: datetime) -> None:
+        """Record a fire time as missed, also one that a crash interrupted."""
+        fire, finished = utc_naive(fire_time), utc_naive(now)
         with self.database.session() as session:
-            session.add(JobRun(job_id=job_id, fire_time=utc_naive(fire_time), status="missed",
-                               finished_at=utc_naive(now)))
+            row = session.scalar(select(JobRun).where(JobRun.job_id == job_id, JobRun.fire_time == fire))
+            if row is None:
+                session.add(JobRun(job_id=job_id, fire_time=fire, status="missed", finished_at=finished))
+            else:
+                row.status, row.finished_at = "missed", finished
 
     def status_of(self, job_id: str, fire_time: datetime) -> str | None:
         with self.database.reading() as session:
             return session.scalar(select(JobRun.status).where(
                 JobRun.job_id == job_id, JobRun.fire_time == utc_naive(fire_time)))
 
-    def ever_started(self, job_id: str) -> bool:
-        """True once any fire time of the job was claimed (a run missed while stopped does not count)."""
+    def ever_ran(self, job_id: str) -> bool:
+        """True once a run of the job ended, well or not (missed and interrupted ones do not count)."""
         with self.database.reading() as session:
             return bool(session.scalar(select(exists().where(
-                JobRun.job_id == job_id, JobRun.status != "missed"))))
+                JobRun.job_id == job_id, JobRun.status.in_(("done", "failed"))))))
 
     def interrupt_stale_runs(self) -> int:
         """Runs left 'running' by a process that died; only safe while holding the scheduler lock."""

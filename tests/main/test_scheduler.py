@@ -119,6 +119,21 @@ def test_a_fire_time_beyond_grace_is_logged_not_silently_dropped(
     assert Ledger(database).status_of("digest", MONDAY_8_LONDON) == "missed"
 
 
+def test_a_run_interrupted_beyond_grace_is_recorded_as_missed(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    ledger = Ledger(database)
+    week_before = MONDAY_8_LONDON - timedelta(days=7)
+    ledger.claim("digest", week_before, week_before)
+    ledger.finish("digest", week_before, week_before)
+    ledger.claim("digest", MONDAY_8_LONDON, MONDAY_8_LONDON)  # then the process died
+    jobs = RecordingJobs()
+    with caplog.at_level(logging.WARNING, logger="repwatch.scheduler"):
+        scheduler_at(database, jobs, MONDAY_8_LONDON + timedelta(hours=13)).catch_up()
+    assert "digest" not in jobs.calls
+    assert Ledger(database).status_of("digest", MONDAY_8_LONDON) == "missed"
+
+
 def test_a_failing_job_is_recorded_and_the_others_run(database: Database) -> None:
     class Failing(RecordingJobs):
         def weekly_digest(self) -> None:
