@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -21,6 +22,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # `?timeout=SECONDS` on the URL overrides it. Writers in one process queue without a limit.
 SQLITE_BUSY_SECONDS = 30.0
 READ_ONLY = "repwatch_read_only"  # execution option: open the transaction without the write lock
+# Alembic announces each of its plugins at INFO whenever the migration scripts are read, that is on
+# every start; `repwatch run` logs at INFO, so quiet them.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 class StorageError(RuntimeError):
