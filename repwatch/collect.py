@@ -13,15 +13,12 @@ import logging
 import os
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from collector import registry
 from collector.base import Batch, BrandTerms, Collector, CollectorParams
@@ -29,7 +26,6 @@ from collector.errors import CollectorError, FatalError
 from collector.http import HostPacer, Http, HttpSettings, SystemClock, build_http
 from repwatch.config import BrandConfig, Config, NetworkConfig, SourceConfig
 from storage import Database, StorageError
-from storage.db import safe_url
 from storage.sources import record_failure, record_success, start_attempt, store_batch
 
 log = logging.getLogger(__name__)
@@ -126,7 +122,6 @@ class Collection:
         self.pacer = HostPacer(config.network.min_seconds_between_requests, SystemClock())
         self.http_factory = http_factory or self._default_http
         self._collectors: dict[str, Collector] = {}
-        self._write_lock = threading.Lock()
 
     def _default_http(self, source: SourceConfig) -> Http:
         return build_http(http_settings(self.config.network), pacer=self.pacer)
@@ -147,24 +142,6 @@ class Collection:
             self._collectors[source.name] = cached
         return cached
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        """One transaction; a database failure becomes a StorageError naming the database."""
-        try:
-            # SQLite has one writer at a time; threads take turns rather than wait on its lock.
-            if self.database.dialect == "sqlite":
-                with self._write_lock, self.database.session() as session:
-                    yield session
-            else:
-                with self.database.session() as session:
-                    yield session
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise StorageError(
-                f"database {safe_url(self.database.url)} failed: {reason} (this transaction was "
-                "rolled back; the next run continues from the last batch saved)"
-            ) from exc
-
     def run_source(
         self, name: str, progress: Progress | None = None, stop: threading.Event | None = None
     ) -> SourceRun:
@@ -174,7 +151,7 @@ class Collection:
         report = progress or (lambda _run: None)
         report(run)
         started = self.now()
-        with self._transaction() as session:
+        with self.database.session() as session:
             cursor = start_attempt(session, source.name, source.kind, source.brand, started)
         since = started - timedelta(days=self.config.collection.backfill_days)
         secrets: Mapping[str, str] = {}
@@ -188,7 +165,7 @@ class Collection:
                     if stop is not None and stop.is_set():
                         run.notes.append("stopped early on shutdown; the next run continues from here")
                         break
-        except (SQLAlchemyError, StorageError):
+        except StorageError:
             raise
         except CollectorError as exc:
             self._fail(source, run, redact(str(exc), secrets), exc.retriable)
@@ -200,7 +177,7 @@ class Collection:
             message = f"unexpected {type(exc).__name__} in the {source.kind} collector: {exc}"
             self._fail(source, run, redact(message, secrets), retriable=False)
         else:
-            with self._transaction() as session:
+            with self.database.session() as session:
                 record_success(
                     session, source.name, source.kind, source.brand, self.now(), run.new, run.skipped
                 )
@@ -209,7 +186,7 @@ class Collection:
         return run
 
     def _store(self, source: SourceConfig, batch: Batch, run: SourceRun) -> None:
-        with self._transaction() as session:
+        with self.database.session() as session:
             result = store_batch(
                 session, source.name, source.kind, source.brand, batch.mentions, batch.cursor,
                 self.now(),
@@ -227,7 +204,7 @@ class Collection:
     def _fail(self, source: SourceConfig, run: SourceRun, message: str, retriable: bool) -> None:
         run.error = f"source {source.name}: {message}"
         run.retriable = retriable
-        with self._transaction() as session:
+        with self.database.session() as session:
             run.consecutive_failures = record_failure(
                 session, source.name, source.kind, source.brand, run.error
             )

@@ -35,7 +35,7 @@ def _vectors(database: Database, tagger: Tagger,
              mentions: list[queries.NegativeMention]) -> np.ndarray:
     """Unit vectors for `mentions`, embedding only those not embedded before by this model."""
     ids = [m.id for m in mentions]
-    with database.session() as session:
+    with database.reading() as session:
         stored = queries.stored_vectors(session, ids, tagger.version)
     missing = [m for m in mentions if m.id not in stored]
     if missing:
@@ -56,7 +56,7 @@ def find_emerging(database: Database, tagger: Tagger, brand: str, week: Week, zo
     """Find, store and return the complaint groups of `brand`'s negative mentions in `week`."""
     start, end = week.start_utc(zone), week.end_utc(zone)
     earlier_start = week.shifted(-EARLIER_WEEKS).start_utc(zone)
-    with database.session() as session:
+    with database.reading() as session:
         mentions = queries.negative_mentions(session, brand, earlier_start, end)
     vectors = _vectors(database, tagger, mentions)
     current = [i for i, m in enumerate(mentions) if m.published_at >= start]

@@ -7,12 +7,22 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from reports.alerts import CheckSummary, check_alerts
+from reports.digest import DigestReport, build_digest, send_digest
+from reports.notify import Notifier, email_notifier, notifiers_for
 from repwatch.collect import Collection, HttpFactory, Progress
 from repwatch.config import Config
+from repwatch.emerging import find_for_digest
 from repwatch.logs import log_context
+from repwatch.report_settings import alert_channels, alert_settings
+from repwatch.tagging import load_tagger, tag_mentions
 from storage import Database
+from storage.tagging import count_pending
+
+if TYPE_CHECKING:
+    from sentiment import Tagger  # the model stack loads only when the first tag job needs it
 
 log = logging.getLogger("repwatch.pipeline")
 Clock = Callable[[], datetime]
@@ -29,9 +39,9 @@ class Pipeline:
         http_factory: HttpFactory | None = None,
         env: Mapping[str, str] | None = None,
         clock: Clock | None = None,
-        notifiers: list[Any] | None = None,
+        notifiers: list[Notifier] | None = None,
         digest_dir: Path | None = None,
-        tagger: Any | None = None,
+        tagger: Tagger | None = None,
     ) -> None:
         self.config = config
         self.database = database
@@ -57,17 +67,16 @@ class Pipeline:
     # ---- tagging --------------------------------------------------------------------------
 
     @property
-    def tagger(self) -> Any:
+    def tagger(self) -> Tagger:
         with self._tagger_lock:
             if self._tagger is None:
-                from repwatch.tagging import load_tagger
-
                 self._tagger = load_tagger(self.config.model, self.config.themes)
             return self._tagger
 
     def tag(self, progress: Callable[[int, int], None] | None = None) -> int:
-        from repwatch.tagging import tag_mentions
-
+        with self.database.reading() as session:
+            if not count_pending(session):
+                return 0  # nothing to tag: leave the model unloaded
         tagged = tag_mentions(self.database, self.tagger, self.config.model.languages,
                               self.config.model.batch_size, progress=progress,
                               stop=self.stop).total
@@ -77,18 +86,12 @@ class Pipeline:
 
     # ---- alerts and digests ---------------------------------------------------------------
 
-    def notifiers(self) -> list[Any]:
+    def notifiers(self) -> list[Notifier]:
         if self._notifiers is None:
-            from reports.notify import notifiers_for
-            from repwatch.report_settings import alert_channels
-
             self._notifiers = notifiers_for(alert_channels(self.config), env=self.env)
         return self._notifiers
 
-    def check_alerts(self) -> Any:
-        from reports.alerts import check_alerts
-        from repwatch.report_settings import alert_settings
-
+    def check_alerts(self) -> CheckSummary:
         summary = check_alerts(self.database, alert_settings(self.config), self.clock(),
                                self.notifiers())
         log.info("alert check: %d evaluated, fired %s, resolved %s, %d delivered, %d failed",
@@ -98,11 +101,7 @@ class Pipeline:
             log.warning("alert delivery failed, will retry on the next check: %s", failure)
         return summary
 
-    def weekly_digest(self, send: bool = True) -> list[Any]:
-        from reports.digest import build_digest, send_digest
-        from reports.notify import email_notifier
-        from repwatch.emerging import find_for_digest
-
+    def weekly_digest(self, send: bool = True) -> list[DigestReport]:
         settings = self.config.digest_settings()
         reports = []
         for brand in settings.brands:

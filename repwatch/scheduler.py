@@ -3,7 +3,8 @@
 Fire times sit on fixed grids (intervals counted from EPOCH, the digest by cron), so a restart sees the
 same fire times as the process before it. Every run is written to the `job_runs` ledger first: a fire
 time already done is never run again, and one missed while the scheduler was down is caught up on start
-when it is within the job's grace time, or logged as missed when it is not.
+when it is within the job's grace time, or logged as missed when it is not. A job that never ran (a
+first start, a source just added) runs at start rather than an hour or a week later.
 """
 
 from __future__ import annotations
@@ -20,14 +21,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from repwatch.config import Config
 from repwatch.logs import log_context
-from storage import Database
-from storage.mentions import utc_naive
-from storage.models import JobRun
+from storage import Database, StorageError
+from storage.jobs import Ledger
 
 log = logging.getLogger("repwatch.scheduler")
 EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday at midnight UTC
@@ -95,61 +93,6 @@ def latest_fire_time(
     return latest.astimezone(UTC) if latest else None
 
 
-class Ledger:
-    """The job_runs table: claim a fire time before running it, record how it ended."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-
-    def claim(self, job_id: str, fire_time: datetime, now: datetime) -> bool:
-        """True if this fire time is ours to run (never claimed, or interrupted by a crash)."""
-        fire = utc_naive(fire_time)
-        with self.database.session() as session:
-            row = session.scalar(select(JobRun).where(JobRun.job_id == job_id, JobRun.fire_time == fire))
-            if row is not None and row.status != "interrupted":
-                return False
-            if row is None:
-                try:
-                    with session.begin_nested():
-                        session.add(JobRun(job_id=job_id, fire_time=fire, status="running",
-                                           started_at=utc_naive(now)))
-                except IntegrityError:
-                    return False
-            else:
-                row.status, row.started_at, row.error = "running", utc_naive(now), None
-        return True
-
-    def finish(self, job_id: str, fire_time: datetime, now: datetime, error: str | None = None) -> None:
-        with self.database.session() as session:
-            session.execute(
-                update(JobRun)
-                .where(JobRun.job_id == job_id, JobRun.fire_time == utc_naive(fire_time))
-                .values(status="failed" if error else "done", finished_at=utc_naive(now), error=error)
-            )
-
-    def mark_missed(self, job_id: str, fire_time: datetime, now: datetime) -> None:
-        with self.database.session() as session:
-            session.add(JobRun(job_id=job_id, fire_time=utc_naive(fire_time), status="missed",
-                               finished_at=utc_naive(now)))
-
-    def status_of(self, job_id: str, fire_time: datetime) -> str | None:
-        with self.database.session() as session:
-            return session.scalar(select(JobRun.status).where(
-                JobRun.job_id == job_id, JobRun.fire_time == utc_naive(fire_time)))
-
-    def interrupt_stale_runs(self) -> int:
-        """Runs left 'running' by a process that died; only safe while holding the scheduler lock."""
-        with self.database.session() as session:
-            result = session.execute(
-                update(JobRun).where(JobRun.status == "running").values(status="interrupted"))
-            return int(getattr(result, "rowcount", 0))
-
-    def last_runs(self) -> dict[str, JobRun]:
-        with self.database.session() as session:
-            rows = session.scalars(select(JobRun).order_by(JobRun.fire_time)).all()
-        return {row.job_id: row for row in rows}
-
-
 class Scheduler:
     """Runs the job specs on a background APScheduler until `stop()`."""
 
@@ -166,24 +109,35 @@ class Scheduler:
         spec = self.specs[job_id]
         now = self.clock()
         fire = fire_time or latest_fire_time(spec.trigger, now) or now
-        if self.stopping.is_set() or (spec.ledger and not self.ledger.claim(job_id, fire, now)):
-            return False
         with log_context(job=job_id):
+            try:
+                if self.stopping.is_set() or (spec.ledger and not self.ledger.claim(job_id, fire, now)):
+                    return False
+            except StorageError as exc:
+                log.error("not started: %s", exc)
+                return False
             log.debug("started (fire time %s)", fire.isoformat(timespec="seconds"))
+            error = None
             try:
                 spec.run()
+            except StorageError as exc:  # a database fault, not a bug: one line, no traceback
+                log.error("failed: %s", exc)
+                error = f"{type(exc).__name__}: {exc}"
             except Exception as exc:  # noqa: BLE001 - the job boundary: logged and recorded, never hidden
                 log.exception("failed: %s", exc)
-                if spec.ledger:
-                    self.ledger.finish(job_id, fire, self.clock(), error=f"{type(exc).__name__}: {exc}")
-                return True
+                error = f"{type(exc).__name__}: {exc}"
             if spec.ledger:
-                self.ledger.finish(job_id, fire, self.clock())
-            log.debug("finished")
+                try:
+                    self.ledger.finish(job_id, fire, self.clock(), error=error)
+                except StorageError as exc:
+                    log.error("could not record how it ended: %s", exc)
+            if error is None:
+                log.debug("finished")
         return True
 
     def catch_up(self) -> list[str]:
-        """On start: run each job's latest missed fire time within grace; log older misses."""
+        """On start: run each job's latest missed fire time within grace, and every job that never
+        ran at all; log older misses."""
         self.ledger.interrupt_stale_runs()
         now = self.clock()
         due = []
@@ -193,7 +147,7 @@ class Scheduler:
                 continue
             if self.ledger.status_of(spec.id, fire) not in (None, "interrupted"):
                 continue
-            if now - fire <= spec.grace:
+            if now - fire <= spec.grace or not self.ledger.ever_ran(spec.id):
                 due.append(spec.id)
                 self.run_job(spec.id, fire)
             else:

@@ -99,21 +99,22 @@ def tag_mentions(database: Database, tagger: Tagger, languages: Sequence[str] = 
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> TaggingSummary:
     """Tag every mention without a tag (with `retag`, also those tagged by another model version).
 
-    Each batch is read, tagged and written in its own transaction; `stop` is checked between
+    Each batch is read, tagged, then written in its own transaction; `stop` is checked between
     batches.
     """
     version = tagger.version if retag else None
-    with database.session() as session:
+    with database.reading() as session:
         total = count_pending(session, version)
     summary = TaggingSummary()
     if progress:
         progress(0, total)
     while not (stop and stop.is_set()):
-        with database.session() as session:
+        with database.reading() as session:
             batch = pending_mentions(session, batch_size, version)
-            if not batch:
-                break
-            tags = tag_batch(tagger, batch, languages, now())
+        if not batch:
+            break
+        tags = tag_batch(tagger, batch, languages, now())  # outside the write lock: others write meanwhile
+        with database.session() as session:
             store_tags(session, tags)
         summary.tagged += sum(1 for tag in tags if tag.status == TAGGED)
         summary.unsupported += sum(1 for tag in tags if tag.status == UNSUPPORTED_LANGUAGE)

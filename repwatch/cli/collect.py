@@ -84,7 +84,7 @@ def _ago(moment: datetime | None, now: datetime) -> str:
 def sources(app: AppContext) -> None:
     """Each source's health: last success, items last run, last error, failures in a row."""
     config = app.config
-    with app.database.session() as session:
+    with app.database.reading() as session:
         stored = {row.name: row for row in all_sources(session)}
     now = datetime.now(UTC)
     names = [source.name for source in config.sources]

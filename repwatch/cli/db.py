@@ -7,10 +7,10 @@ import sys
 import click
 
 from repwatch.cli.app import AppContext, cli, pass_app
-from repwatch.lock import AlreadyRunning, SchedulerLock, acquire_scheduler_lock
 from storage import Database
 from storage.copy import TableCopy, copy_database
 from storage.db import safe_url
+from storage.locks import AlreadyRunning, SchedulerLock, acquire_scheduler_lock
 
 
 @cli.group("db")

@@ -74,7 +74,7 @@ def emerging(ctx: click.Context, brand: str | None, week: str | None, show_all: 
 @pass_app
 def promote(app: AppContext, cluster_id: int, name: str) -> None:
     """Add a custom theme drawn from group CLUSTER_ID to the config file, for you to review."""
-    with app.database.session() as session:
+    with app.database.reading() as session:
         row = queries.get_cluster(session, cluster_id)
         cluster = None if row is None else {"id": row.id, **row.data}
     if cluster is None:

@@ -114,7 +114,7 @@ def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, so
     handle: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     count = 0
     try:
-        with app.database.session() as session:
+        with app.database.reading() as session:
             writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS) if fmt == "csv" else None
             if writer:
                 writer.writeheader()

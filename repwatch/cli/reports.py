@@ -166,7 +166,7 @@ def alerts_list(app: AppContext, days: int, now_text: str | None) -> None:
     def local(moment: datetime | None) -> str:
         return "-" if moment is None else as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
-    with app.database.session() as session:
+    with app.database.reading() as session:
         alerts = queries.recent_alerts(session, now - timedelta(days=days))
         notes = queries.notifications_of(session, [a.id for a in alerts])
         snoozes = queries.active_snoozes(session, now)

@@ -15,11 +15,11 @@ from rich.table import Table
 
 from reports.alert_message import headline
 from repwatch.cli.app import AppContext, cli, pass_app
-from repwatch.lock import AlreadyRunning, acquire_scheduler_lock, scheduler_holder
 from repwatch.logs import configure_logging, secret_values
 from repwatch.pipeline import Pipeline
 from repwatch.scheduler import Scheduler, job_specs
 from storage.db import safe_url
+from storage.locks import AlreadyRunning, acquire_scheduler_lock, scheduler_holder
 from storage.mentions import as_utc
 
 
@@ -27,8 +27,10 @@ from storage.mentions import as_utc
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               default="INFO", show_default=True)
+@click.option("--lock-check-every", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              metavar="SECONDS", help="How often to confirm this process still holds the scheduler lock.")
 @pass_app
-def run(app: AppContext, log_format: str, log_level: str) -> None:
+def run(app: AppContext, log_format: str, log_level: str, lock_check_every: float) -> None:
     """Collect, tag, alert and send digests on the configured schedules until stopped."""
     config = app.config
     configure_logging(log_level, log_format, secrets=secret_values(config.secret_env_names()))
@@ -42,14 +44,29 @@ def run(app: AppContext, log_format: str, log_level: str) -> None:
     scheduler = Scheduler(database, job_specs(config, pipeline))
     stopped = threading.Event()
 
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        click.echo(f"{signal.Signals(signum).name}: finishing the batch in flight, then stopping", err=True)
+    def stop_jobs() -> None:
         pipeline.stop.set()
         scheduler.stopping.set()
         stopped.set()
 
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        click.echo(f"{signal.Signals(signum).name}: finishing the batch in flight, then stopping", err=True)
+        stop_jobs()
+
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    lost = threading.Event()
+
+    def watch_lock() -> None:
+        while not stopped.wait(lock_check_every):
+            if not lock.keep():
+                lost.set()
+                click.echo("error: this scheduler lost its lock on the database and another scheduler "
+                           "holds it now; finishing the batch in flight, then stopping", err=True)
+                stop_jobs()
+
+    watcher = threading.Thread(target=watch_lock, name="lock-watch", daemon=True)
+    watcher.start()
     try:
         scheduler.catch_up()
         if not stopped.is_set():
@@ -58,8 +75,12 @@ def run(app: AppContext, log_format: str, log_level: str) -> None:
             while not stopped.wait(1.0):
                 pass
     finally:
+        stop_jobs()
         scheduler.stop()
+        watcher.join()
         lock.release()
+    if lost.is_set():
+        sys.exit(3)
     click.echo("stopped cleanly", err=True)
 
 
@@ -77,7 +98,7 @@ def status(app: AppContext) -> None:
     config, database = app.config, app.database
     console = Console()
     holder = scheduler_holder(database)
-    with database.session() as session:
+    with database.reading() as session:
         console.print(f"[bold]database[/bold]  {escape(safe_url(database.url))} (schema current), "
                       f"{queries.mention_count(session)} mentions")
         console.print(f"[bold]scheduler[/bold] {escape('running ' + holder) if holder else 'not running'}")

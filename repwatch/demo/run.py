@@ -25,9 +25,9 @@ from repwatch.config import parse_config
 from repwatch.demo.data import DemoItem
 from repwatch.demo.mailbox import Mailbox
 from repwatch.demo.server import DemoServer
-from repwatch.lock import acquire_scheduler_lock
 from repwatch.pipeline import Pipeline
 from storage import Database
+from storage.locks import acquire_scheduler_lock
 
 MARKER = ".repwatch-demo"
 RECIPIENTS = {"digest": "brand-team@tidewell.example", "alerts": "support-lead@tidewell.example"}

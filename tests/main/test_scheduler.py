@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from repwatch.config import parse_config
-from repwatch.lock import AlreadyRunning, acquire_scheduler_lock
-from repwatch.scheduler import EPOCH, Ledger, Scheduler, job_specs, latest_fire_time
+from repwatch.scheduler import EPOCH, Scheduler, job_specs, latest_fire_time
 from storage import Database
+from storage.jobs import Ledger
+from storage.locks import AlreadyRunning, acquire_scheduler_lock
 
 CONFIG = """\
 brands: [{name: Acme}]
@@ -83,6 +84,16 @@ def test_restart_within_grace_catches_up_once(database: Database) -> None:
     assert jobs.calls == []
 
 
+def test_the_first_start_runs_every_job_that_never_ran(database: Database) -> None:
+    jobs = RecordingJobs()
+    tuesday = MONDAY_8_LONDON + timedelta(days=1, hours=1, minutes=50)  # far beyond every grace time
+    assert sorted(scheduler_at(database, jobs, tuesday).catch_up()) == ["alerts", "collect:feed", "digest"]
+    assert sorted(jobs.calls) == ["alerts", "collect:feed", "digest"]
+    assert Ledger(database).status_of("digest", MONDAY_8_LONDON) == "done"
+    jobs.calls.clear()
+    assert scheduler_at(database, jobs, tuesday + timedelta(minutes=5)).catch_up() == []
+
+
 def test_a_run_killed_mid_job_is_run_again_on_restart(database: Database) -> None:
     now = MONDAY_8_LONDON + timedelta(minutes=3)
     Ledger(database).claim("digest", MONDAY_8_LONDON, now)  # the process died after claiming
@@ -98,11 +109,28 @@ def test_a_fire_time_beyond_grace_is_logged_not_silently_dropped(
     database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     jobs = RecordingJobs()
+    scheduler_at(database, jobs, MONDAY_8_LONDON - timedelta(days=7, hours=-1)).catch_up()  # ran before
+    jobs.calls.clear()
     late = MONDAY_8_LONDON + timedelta(hours=13)
     with caplog.at_level(logging.WARNING, logger="repwatch.scheduler"):
         scheduler_at(database, jobs, late).catch_up()
     assert "digest" not in jobs.calls
     assert "missed digest fire time 2026-11-23T08:00:00+00:00 while stopped" in caplog.text
+    assert Ledger(database).status_of("digest", MONDAY_8_LONDON) == "missed"
+
+
+def test_a_run_interrupted_beyond_grace_is_recorded_as_missed(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    ledger = Ledger(database)
+    week_before = MONDAY_8_LONDON - timedelta(days=7)
+    ledger.claim("digest", week_before, week_before)
+    ledger.finish("digest", week_before, week_before)
+    ledger.claim("digest", MONDAY_8_LONDON, MONDAY_8_LONDON)  # then the process died
+    jobs = RecordingJobs()
+    with caplog.at_level(logging.WARNING, logger="repwatch.scheduler"):
+        scheduler_at(database, jobs, MONDAY_8_LONDON + timedelta(hours=13)).catch_up()
+    assert "digest" not in jobs.calls
     assert Ledger(database).status_of("digest", MONDAY_8_LONDON) == "missed"
 
 
@@ -122,7 +150,7 @@ def test_a_failing_job_is_recorded_and_the_others_run(database: Database) -> Non
 HOLDER = textwrap.dedent("""
     import sys, time
     from storage import Database
-    from repwatch.lock import acquire_scheduler_lock
+    from storage.locks import acquire_scheduler_lock
     lock = acquire_scheduler_lock(Database(sys.argv[1]))
     print("locked", flush=True)
     time.sleep(60)
@@ -156,3 +184,14 @@ def test_lock_is_released_and_can_be_taken_again(tmp_path: Path) -> None:
         acquire_scheduler_lock(database)
     lock.release()
     acquire_scheduler_lock(database).release()
+
+
+def test_a_sqlite_lock_whose_file_was_replaced_is_known_to_be_lost(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'r.db'}")
+    lock = acquire_scheduler_lock(database)
+    assert lock.keep()
+    (tmp_path / "r.db.scheduler.lock").unlink()  # someone cleaned up; a second scheduler starts
+    second = acquire_scheduler_lock(database)
+    assert not lock.keep() and second.keep()
+    second.release()
+    lock.release()

@@ -87,6 +87,8 @@ def test_killed_mid_job_then_between_jobs(tmp_path: Path) -> None:
 def test_a_digest_missed_beyond_grace_is_reported(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     marker = tmp_path / "runs.log"
+    finish(start(url, "2026-11-16T08:10:00+00:00", marker, pause=0))  # ran the week before
+    marker.unlink()
     _, err = finish(start(url, "2026-11-24T09:30:00+00:00", marker, pause=0))
     assert "missed digest fire time 2026-11-23T08:00:00+00:00 while stopped" in err
     assert "start digest" not in marker.read_text()

@@ -8,24 +8,31 @@ PostgreSQL backend that is about to write page 3 terminated by the administrator
 
 from __future__ import annotations
 
+import logging
 import random
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 from reliability_kit import config_text, load_bench
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from repwatch.cli import cli
+from repwatch.config import Config, load_config
+from repwatch.pipeline import Pipeline
+from repwatch.scheduler import Scheduler, job_specs
+from sentiment.tagger import TagResult
 from storage.db import Database
-from storage.models import Base, MentionRow, Source
+from storage.models import Base, JobRun, MentionRow, Snooze, Source
 
 soak = load_bench("soak_crash")
 STREAM = f"stackoverflow:{soak.QUERY}"
@@ -126,12 +133,13 @@ def test_sqlite_locked_by_another_process_mid_run(tmp_path: Path, sqlite_databas
                                                   server: Any) -> None:
     locker = SqliteLocker(str(sqlite_database.engine.url.database))
     server.on_request = at_page(FAILING_PAGE, locker.lock)
+    url = f"{sqlite_database.url}?timeout=1"  # how long a writer waits for another process
     try:
-        failed = collect(tmp_path, sqlite_database.url, server.base_url(1))
+        failed = collect(tmp_path, url, server.base_url(1))
     finally:
         locker.release()
     assert failed.exit_code == 2, failed.output
-    assert f"error: database {sqlite_database.url} failed: database is locked" in failed.stderr
+    assert f"error: database {url} failed: database is locked" in failed.stderr
     assert "rolled back" in failed.stderr and "Traceback" not in failed.output
     assert_only_pages_before_the_failure_committed(sqlite_database, server)
 
@@ -210,3 +218,160 @@ def test_postgres_idle_connections_killed_between_batches_are_replaced(
     done = collect(tmp_path, pg_database.url, server.base_url(1))
     assert done.exit_code == 0, done.output
     assert_everything_stored_once(pg_database, server)
+
+
+# --- our own writers at once: one `repwatch run`'s jobs and other commands on one SQLite file ---
+
+
+class RuleTagger:
+    """Stands in for the model (loading it would dominate this test): tags by a keyword."""
+
+    version = "rules-1"
+
+    def tag(self, texts: list[str]) -> list[TagResult]:
+        return [TagResult("negative", {"negative": 0.9, "neutral": 0.05, "positive": 0.05},
+                          ["slow_response"], {"slow_response": 0.9}) if index % 3 == 0
+                else TagResult("neutral", {"negative": 0.1, "neutral": 0.8, "positive": 0.1})
+                for index, _text in enumerate(texts)]
+
+
+def run_config(tmp_path: Path, database_url: str, base_url: str) -> Config:
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text(database_url, [{"name": soak.SOURCE, "kind": "stack_exchange", "params": {
+        "sites": ["stackoverflow", "superuser"], "query": soak.QUERY, "max_pages": 100,
+        "base_url": base_url}}]) + f"digest: {{output_dir: {tmp_path / 'digests'}}}\n"
+        "alerts: {min_count: 3}\n")
+    return load_config(config)
+
+
+def cli_process(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "repwatch.cli", "--config", str(tmp_path / "config.yaml"),
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[2])
+
+
+def test_jobs_and_commands_writing_one_sqlite_file_at_once_all_succeed(
+    tmp_path: Path, sqlite_database: Database, server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Collect, tag, alert check and digest firing together (as at the top of each hour) while
+    `alerts snooze`, `mentions import`, `alerts check` and `digest` run in other processes: each
+    waits for the single writer, none fails."""
+    config = run_config(tmp_path, sqlite_database.url, server.base_url(1))
+    (tmp_path / "tickets.csv").write_text("id,published_at,text\n" + "".join(
+        f"t{n},2026-11-2{n % 7}T10:00:00Z,ticket {n} still waiting for a reply\n" for n in range(300)))
+    pipeline = Pipeline(config, sqlite_database, notifiers=[], tagger=RuleTagger())
+    scheduler = Scheduler(sqlite_database, job_specs(config, pipeline))
+    fire_times = [datetime(2026, 12, 6, hour, tzinfo=UTC) for hour in range(3)]
+    runs = [(job, fire) for fire in fire_times for job in scheduler.specs]
+
+    commands = [cli_process(tmp_path, "alerts", "snooze", "slow_response", "--for", "2h"),
+                cli_process(tmp_path, "mentions", "import", str(tmp_path / "tickets.csv"), "--source",
+                            "helpdesk"),
+                cli_process(tmp_path, "alerts", "check"),
+                cli_process(tmp_path, "digest", "--brand", "Acme")]
+    with caplog.at_level(logging.WARNING), ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        started = list(pool.map(lambda run: scheduler.run_job(*run), runs))
+    outcomes = [(process.args[4:], *process.communicate(timeout=240), process.returncode)
+                for process in commands]
+
+    assert all(started)
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+    for args, out, err, code in outcomes:
+        assert code == 0 and "locked" not in err + out and "Traceback" not in err, (args, out, err)
+    with sqlite_database.reading() as session:
+        statuses = session.execute(select(JobRun.job_id, JobRun.status)).all()
+        assert sorted(statuses) == sorted((job, "done") for job, _fire in runs if job != "tag")
+        assert session.scalar(select(func.count()).select_from(MentionRow)) == 600 + 300
+        assert session.scalar(select(func.count()).select_from(Snooze)) == 1
+
+
+# --- every command against a dead database and a locked SQLite file ---------------------------
+
+NO_DATABASE = {"config check", "model train", "model predict", "model eval", "demo"}
+EVERY_DATABASE_COMMAND: dict[str, list[str]] = {
+    "init": [], "db upgrade": [], "collect": [], "sources": [], "status": [], "run": [], "tag": [],
+    "digest": ["--brand", "Acme"], "alerts check": [], "alerts list": [],
+    "alerts snooze": ["slow_response", "--for", "2h"], "alerts unsnooze": ["slow_response"],
+    "mentions export": [], "mentions import": ["{tickets}", "--source", "helpdesk"],
+}
+# What a locked SQLite file does to each: commands that only read go on (WAL readers never wait
+# for the writer); commands that write wait for the busy timeout, then fail in one line.
+READS_ONLY = {"init", "db upgrade", "sources", "status", "alerts list", "mentions export"}
+
+
+def leaf_commands(group: click.Group, prefix: str = "") -> set[str]:
+    names = set()
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            names |= leaf_commands(command, f"{prefix}{name} ")
+        else:
+            names.add(prefix + name)
+    return names
+
+
+def test_the_fault_tests_cover_every_command() -> None:
+    assert leaf_commands(cli) == set(EVERY_DATABASE_COMMAND) | NO_DATABASE
+
+
+def invoke_command(tmp_path: Path, database_url: str, command: str) -> Result:
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text(database_url, [{"name": "forum", "kind": "stack_exchange", "params": {
+        "sites": ["stackoverflow"], "query": "acme", "base_url": "http://127.0.0.1:9/"}}])
+        + f"digest: {{output_dir: {tmp_path / 'digests'}}}\n")
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("id,published_at,text\nt1,2026-11-20T10:00:00Z,still waiting for a reply\n")
+    args = [arg.format(tickets=tickets) for arg in EVERY_DATABASE_COMMAND[command]]
+    return CliRunner().invoke(cli, ["--config", str(config), *command.split(), *args])
+
+
+def assert_one_error_line(result: Result, expected: str) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {expected}"), result.stderr
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("command", sorted(EVERY_DATABASE_COMMAND))
+def test_every_command_reports_a_dead_database_in_one_line(tmp_path: Path, command: str) -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/repwatch"
+    result = invoke_command(tmp_path, url, command)
+    assert_one_error_line(result, f"cannot reach database {url}: connection failed")
+
+
+@pytest.mark.parametrize("command", sorted(set(EVERY_DATABASE_COMMAND) - {"tag"}))
+def test_every_command_on_a_locked_sqlite_file_reads_or_fails_in_one_line(
+    tmp_path: Path, sqlite_database: Database, command: str
+) -> None:
+    url = f"{sqlite_database.url}?timeout=0.5"
+    stored_before = stored_rows(sqlite_database)
+    locker = SqliteLocker(str(sqlite_database.engine.url.database))
+    locker.lock()
+    try:
+        result = invoke_command(tmp_path, url, command)
+    finally:
+        locker.release()
+    if command in READS_ONLY:
+        assert result.exit_code == 0, result.output
+    else:
+        assert_one_error_line(result, f"database {url} failed: database is locked")
+    assert stored_rows(sqlite_database) == stored_before
+
+
+@pytest.mark.slow
+def test_tag_on_a_locked_sqlite_file_fails_in_one_line(tmp_path: Path, sqlite_database: Database) -> None:
+    """Separate because it loads the model (seconds) before it has anything to write."""
+    invoke_command(tmp_path, sqlite_database.url, "mentions import")  # one mention to tag
+    url = f"{sqlite_database.url}?timeout=0.5"
+    locker = SqliteLocker(str(sqlite_database.engine.url.database))
+    locker.lock()
+    try:
+        result = invoke_command(tmp_path, url, "tag")
+    finally:
+        locker.release()
+    assert_one_error_line(result, f"database {url} failed: database is locked")
+
+
+def stored_rows(database: Database) -> dict[str, int]:
+    with database.reading() as session:
+        return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
+                for table in Base.metadata.sorted_tables}

@@ -182,7 +182,7 @@ def test_copy_refuses_itself_and_a_dead_target(source: Database, tmp_path: Path)
 
 
 def test_copy_waits_for_no_scheduler(source: Database, tmp_path: Path) -> None:
-    from repwatch.lock import acquire_scheduler_lock
+    from storage.locks import acquire_scheduler_lock
 
     lock = acquire_scheduler_lock(source)  # as `repwatch run` holds it
     try:

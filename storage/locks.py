@@ -1,6 +1,9 @@
 """One scheduler per database: a PostgreSQL advisory lock, or an flock on a file beside SQLite.
 
 Both locks die with the process that holds them, so a crash never leaves a stale lock behind.
+A holder calls `keep()` now and then: a PostgreSQL lock dies with its connection too (a
+terminated backend, a restarted server), and the holder must learn that before another
+scheduler takes over.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage import Database
+from storage.db import Database, StorageError
 
 # An arbitrary constant naming "the repwatch scheduler" among advisory locks on this database.
 ADVISORY_KEY = 0x7265_7077  # "repw"
@@ -29,6 +32,10 @@ class AlreadyRunning(RuntimeError):
 
 
 class SchedulerLock(Protocol):
+    def keep(self) -> bool:
+        """True while this process still holds the lock (taking it again if it was lost but is free)."""
+        ...
+
     def release(self) -> None: ...
 
 
@@ -60,6 +67,14 @@ class SqliteFileLock:
         info = {"holder": _holder_label(), "since": datetime.now(UTC).isoformat(timespec="seconds")}
         os.write(self._fd, json.dumps(info).encode())
 
+    def keep(self) -> bool:
+        # The flock lives as long as this process; it only stops excluding others if the file
+        # was deleted or replaced, letting a second scheduler lock a new file of the same name.
+        try:
+            return os.stat(self.path).st_ino == os.fstat(self._fd).st_ino
+        except OSError:
+            return False
+
     def release(self) -> None:
         with suppress(OSError):
             os.ftruncate(self._fd, 0)
@@ -68,8 +83,11 @@ class SqliteFileLock:
 
 class PostgresAdvisoryLock:
     def __init__(self, database: Database) -> None:
-        self._connection: Connection = database.engine.connect()
-        conn = self._connection
+        self.database = database
+        self._connection = self._take()
+
+    def _take(self) -> Connection:
+        conn = self.database.engine.connect()
         conn.execute(text("SELECT set_config('application_name', :name, false)"), {"name": _holder_label()})
         locked = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
         conn.commit()
@@ -89,11 +107,31 @@ class PostgresAdvisoryLock:
                 who = f"{holder.application_name or 'unnamed'} from {holder.client_addr or 'local socket'}"
                 who += f", since {holder.backend_start:%Y-%m-%d %H:%M:%S %Z}"
             raise AlreadyRunning(f"another scheduler is running on this database ({who})")
+        return conn
+
+    def keep(self) -> bool:
+        try:
+            held = self._connection.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :key "
+                "AND pid = pg_backend_pid() AND granted"), {"key": ADVISORY_KEY}).scalar()
+            self._connection.commit()
+            if held:
+                return True
+        except (SQLAlchemyError, StorageError):
+            pass  # the connection, and the lock with it, is gone
+        with suppress(SQLAlchemyError, StorageError):
+            self._connection.close()
+        try:
+            self._connection = self._take()
+        except (AlreadyRunning, StorageError):
+            return False
+        return True
 
     def release(self) -> None:
-        with suppress(SQLAlchemyError):
+        with suppress(SQLAlchemyError, StorageError):
             self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
-        self._connection.close()
+        with suppress(SQLAlchemyError, StorageError):
+            self._connection.close()
 
 
 def scheduler_holder(database: Database) -> str | None:
