@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from collector import registry
 from repwatch.config import Config, ConfigError, example_config_text, parse_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENV = {"REPWATCH_SMTP_PASSWORD": "x", "BLUESKY_APP_PASSWORD": "y", "REDDIT_SECRET": "z"}
 
 MINIMAL = """\
