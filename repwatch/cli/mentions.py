@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
@@ -66,9 +67,11 @@ def _known(value: str | None, names: list[str], what: str, option: str) -> None:
 
 
 def _csv_cells(row: dict[str, Any]) -> dict[str, Any]:
-    """One export row as CSV cells; text a spreadsheet would run as a formula is defused."""
-    cells = {**row, "themes": ";".join(row["themes"]),
-             "metrics": json.dumps(row["metrics"], sort_keys=True)}
+    """One export row as CSV cells (theme lists joined by ';', metrics as JSON); text a
+    spreadsheet would run as a formula is defused."""
+    cells = {name: ";".join(value) if isinstance(value, list) else value for name, value in row.items()}
+    if "metrics" in row:
+        cells["metrics"] = json.dumps(row["metrics"], sort_keys=True)
     return {name: escape_formula(value) if isinstance(value, str) else value
             for name, value in cells.items()}
 
@@ -109,16 +112,24 @@ def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, so
                             since=_time_option(since), until=_time_option(until),
                             exclude_brands=rivals)
     if corrections:
-        _export_corrections(app, fmt, output, filters)
-        return
+        _write_rows(app, fmt, output, CORRECTION_FIELDS,
+                    lambda session: corrected_mentions(session, filters), "corrected mentions")
+    else:
+        _write_rows(app, fmt, output, EXPORT_FIELDS, lambda session: export_rows(session, filters),
+                    "mentions")
+
+
+def _write_rows(app: AppContext, fmt: str, output: Path | None, fields: Sequence[str],
+                rows: Callable[[Session], Iterable[dict[str, Any]]], what: str) -> None:
+    """Rows read in one read transaction, written as CSV (formulas defused) or JSONL."""
     handle: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     count = 0
     try:
         with app.database.reading() as session:
-            writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS) if fmt == "csv" else None
+            writer = csv.DictWriter(handle, fieldnames=fields) if fmt == "csv" else None
             if writer:
                 writer.writeheader()
-            for row in export_rows(session, filters):
+            for row in rows(session):
                 count += 1
                 if writer:
                     writer.writerow(_csv_cells(row))
@@ -127,34 +138,11 @@ def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, so
     finally:
         if output:
             handle.close()
-    click.echo(f"exported {count} mentions", err=True)
+    click.echo(f"exported {count} {what}", err=True)
 
 
 ROUND_TRIP_COLUMNS = {"source", "brand", "external_id"}
 SHOWN_BAD_ROWS = 20
-
-
-def _export_corrections(app: AppContext, fmt: str, output: Path | None, filters: MentionFilter) -> None:
-    handle: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
-    count = 0
-    try:
-        with app.database.session() as session:
-            writer = csv.DictWriter(handle, fieldnames=CORRECTION_FIELDS) if fmt == "csv" else None
-            if writer:
-                writer.writeheader()
-            for row in corrected_mentions(session, filters):
-                count += 1
-                if writer:
-                    cells = {**row, "themes": ";".join(row["themes"]),
-                             "model_themes": ";".join(row["model_themes"])}
-                    writer.writerow({name: escape_formula(value) if isinstance(value, str) else value
-                                     for name, value in cells.items()})
-                else:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    finally:
-        if output:
-            handle.close()
-    click.echo(f"exported {count} corrected mentions", err=True)
 
 
 @mentions_group.command("import")
