@@ -322,8 +322,13 @@ class MastodonServer(SoakServer):
         call.reply(200, json.dumps(body).encode(), "application/json; charset=utf-8")
 
 
-def min_id_problems(cursor: Any, stored: set[str], streams: dict[str, list[Question]]) -> list[str]:
-    """What a Mastodon cursor claims as collected (every status up to `min_id`) but is not stored."""
+Claim = Callable[[dict[str, Any], list[Question]], tuple[str, list[Question]]]
+
+
+def _claimed_but_missing(cursor: Any, stored: set[str], streams: dict[str, list[Question]],
+                         claim: Claim, noun: str) -> list[str]:
+    """What a `{'streams': {key: state}}` cursor claims as collected but is not stored; `claim`
+    reads one stream's state as (how to name it, the items it claims)."""
     if cursor is None:
         return []
     states = cursor.get("streams") if isinstance(cursor, dict) else None
@@ -335,43 +340,37 @@ def min_id_problems(cursor: Any, stored: set[str], streams: dict[str, list[Quest
             problems.append(f"the cursor has a stream nobody asked for: {key!r}")
             continue
         try:
-            min_id = int(state["min_id"])
+            named, claimed = claim(state, streams[key])
         except (KeyError, TypeError, ValueError):
             problems.append(f"{key}: unreadable cursor state {state!r}")
             continue
-        claimed = [q for q in streams[key] if q.id <= min_id]
         missing = [q.external_id for q in claimed if q.external_id not in stored]
         if missing:
-            problems.append(f"{key}: the cursor (min_id {min_id}) claims {len(claimed)} statuses, "
+            problems.append(f"{key}: the cursor ({named}) claims {len(claimed)} {noun}, "
                             f"{len(missing)} of them not stored, e.g. {missing[:3]}")
     return problems
+
+
+def _up_to_min_id(state: dict[str, Any], stream: list[Question]) -> tuple[str, list[Question]]:
+    min_id = int(state["min_id"])
+    return f"min_id {min_id}", [q for q in stream if q.id <= min_id]
+
+
+def _up_to_newest(state: dict[str, Any], stream: list[Question]) -> tuple[str, list[Question]]:
+    newest = int(datetime.fromisoformat(state["newest"]).timestamp())
+    ids = {str(i) for i in state["ids"]}
+    return f"newest {state['newest']}", [
+        q for q in stream if q.created < newest or (q.created == newest and q.external_id in ids)]
+
+
+def min_id_problems(cursor: Any, stored: set[str], streams: dict[str, list[Question]]) -> list[str]:
+    """What a Mastodon cursor claims as collected (every status up to `min_id`) but is not stored."""
+    return _claimed_but_missing(cursor, stored, streams, _up_to_min_id, "statuses")
 
 
 def cursor_problems(cursor: Any, stored: set[str], streams: dict[str, list[Question]]) -> list[str]:
     """What the saved cursor claims as collected that is not stored (see the module docstring)."""
-    if cursor is None:
-        return []
-    states = cursor.get("streams") if isinstance(cursor, dict) else None
-    if not isinstance(states, dict):
-        return [f"the cursor {cursor!r} is not {{'streams': {{key: state}}}}"]
-    problems = []
-    for key, state in states.items():
-        if key not in streams:
-            problems.append(f"the cursor has a stream nobody asked for: {key!r}")
-            continue
-        try:
-            newest = int(datetime.fromisoformat(state["newest"]).timestamp())
-            ids = {str(i) for i in state["ids"]}
-        except (KeyError, TypeError, ValueError):
-            problems.append(f"{key}: unreadable cursor state {state!r}")
-            continue
-        claimed = [q for q in streams[key]
-                   if q.created < newest or (q.created == newest and q.external_id in ids)]
-        missing = [q.external_id for q in claimed if q.external_id not in stored]
-        if missing:
-            problems.append(f"{key}: the cursor (newest {state['newest']}) claims {len(claimed)} questions, "
-                            f"{len(missing)} of them not stored, e.g. {missing[:3]}")
-    return problems
+    return _claimed_but_missing(cursor, stored, streams, _up_to_newest, "questions")
 
 
 class Checker:
