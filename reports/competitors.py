@@ -153,7 +153,7 @@ def comparison(
     if not rivals:
         return None
     edges = list(edges[-3:])
-    with database.session() as session:
+    with database.reading() as session:
         mine = _load(session, brand, True, edges)
         others = [_load(session, name, False, edges) for name in rivals]
         rows = _theme_rows(mine, others, themes)

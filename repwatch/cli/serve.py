@@ -59,7 +59,10 @@ def serve(app: AppContext, host: str, port: int, hash_password: bool) -> None:
 
     settings = Settings(
         brands=[brand.name for brand in app.config.brands], themes=enabled_themes(app.config),
-        access=Access(web.user, password_hash, web.proxy_user_header))
+        access=Access(web.user, password_hash, web.proxy_user_header),
+        competitors={brand.name: [c.name for c in app.config.competitors_of(brand.name)]
+                     for brand in app.config.brands},
+        timezone=app.config.digest.timezone)
     dashboard = create_app(app.database, settings)
     click.echo(f"repwatch dashboard on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     uvicorn.run(dashboard, host=host, port=port, log_level="warning")

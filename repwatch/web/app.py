@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -26,7 +27,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from reports import competitors
 from reports.alert_message import THEME_PREFIX, headline, metric_title
+from reports.periods import last_full_week, parse_week, week_edges
 from reports.render import theme_label
 from repwatch.web import charts, views
 from repwatch.web.security import (
@@ -56,6 +59,8 @@ class Settings:
     brands: Sequence[str]
     themes: Sequence[str]
     access: Access = Access()
+    competitors: Mapping[str, Sequence[str]] = field(default_factory=dict)  # brand -> competitors
+    timezone: str = "UTC"  # weeks start at midnight here, as in the digest
 
 
 def _now() -> datetime:
@@ -90,7 +95,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
 
     def overview(request: Request) -> Response:
         brand, period = brand_of(request), period_of(request)
-        with database.session() as session:
+        with database.reading() as session:
             model = views.overview(session, brand, period, settings.themes)
         return page(request, "overview.html", brand=brand, period=period, **model)
 
@@ -101,7 +106,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
         query = views.BrowseQuery.parse(
             {**request.query_params, "brand": brand, "theme": name,
              "start": period.first.isoformat(), "end": period.last.isoformat()}, _now().date())
-        with database.session() as session:
+        with database.reading() as session:
             model = views.theme_page(session, brand, name, period)
             results = queries.browse(session, query.filters, query.sort,
                                      (query.page - 1) * PER_PAGE, PER_PAGE)
@@ -110,7 +115,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
 
     def mentions(request: Request) -> Response:
         query = views.BrowseQuery.parse(request.query_params, _now().date())
-        with database.session() as session:
+        with database.reading() as session:
             results = queries.browse(session, query.filters, query.sort,
                                      (query.page - 1) * PER_PAGE, PER_PAGE)
             source_names = sorted(s.name for s in queries.sources(session))
@@ -127,7 +132,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
         def lines() -> Iterator[str]:
             if fmt == "csv":
                 yield _csv_line(EXPORT_FIELDS)
-            with database.session() as session:
+            with database.reading() as session:
                 for row in export_rows(session, query.filters):
                     if fmt == "jsonl":
                         yield json.dumps(row, ensure_ascii=False) + "\n"
@@ -143,7 +148,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
 
     def mention(request: Request) -> Response:
         mention_id = request.path_params["mention_id"]
-        with database.session() as session:
+        with database.reading() as session:
             item = queries.mention_item(session, mention_id)
             if item is None:
                 raise HTTPException(404, f"no mention {mention_id}")
@@ -180,14 +185,26 @@ def create_app(database: Database, settings: Settings) -> Starlette:
             if back else request.url_for("mention", mention_id=mention_id)
         return RedirectResponse(str(target), 303)
 
+    def compare(request: Request) -> Response:
+        brand, zone = brand_of(request), ZoneInfo(settings.timezone)
+        try:
+            week = (parse_week(request.query_params["week"].upper()) if request.query_params.get("week")
+                    else last_full_week(datetime.now(UTC), zone))
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        _, edges = week_edges(week, 2, zone)
+        rivals = settings.competitors.get(brand, ())
+        model = competitors.comparison(database, brand, rivals, edges, settings.themes, zone)
+        return page(request, "compare.html", brand=brand, week=week.label, c=model)
+
     def sources(request: Request) -> Response:
-        with database.session() as session:
+        with database.reading() as session:
             rows = queries.sources(session)
             digests = queries.digests(session)
         return page(request, "sources.html", sources=rows, digests=digests)
 
     def digest(request: Request) -> Response:
-        with database.session() as session:
+        with database.reading() as session:
             found = report_queries.get_digest(session, request.path_params["digest_id"])
         if found is None:
             raise HTTPException(404, "no such digest")
@@ -195,7 +212,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
 
     def alerts(request: Request) -> Response:
         now = _now()
-        with database.session() as session:
+        with database.reading() as session:
             rows = report_queries.recent_alerts(session, now - ALERT_HISTORY)
             snoozes = report_queries.active_snoozes(session, now)
             alert_charts = {alert.id: _alert_chart(session, alert) for alert in rows}
@@ -248,6 +265,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
         Route("/mentions/export.{fmt:str}", export, name="export"),
         Route("/mentions/{mention_id:int}", mention, name="mention"),
         Route("/mentions/{mention_id:int}/correct", correct, methods=["POST"], name="correct"),
+        Route("/competitors", compare, name="competitors"),
         Route("/sources", sources, name="sources"),
         Route("/digests/{digest_id:int}", digest, name="digest"),
         Route("/alerts", alerts, name="alerts"),

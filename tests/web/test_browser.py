@@ -105,7 +105,7 @@ def test_a_person_explores_corrects_and_snoozes(server: str, browser: webdriver.
     assert "Snoozed" not in browser.find_element(By.TAG_NAME, "main").text
 
 
-@pytest.mark.parametrize("path", ["/overview", "/themes/slow_response", "/mentions", "/alerts", "/sources"])
+@pytest.mark.parametrize("path", ["/overview", "/themes/slow_response", "/mentions", "/alerts", "/sources", "/competitors"])
 def test_no_page_scrolls_sideways_on_a_phone(server: str, browser: webdriver.Chrome, path: str) -> None:
     browser.set_window_size(PHONE_WIDTH, 844)
     browser.get(server + path)
