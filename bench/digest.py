@@ -218,6 +218,7 @@ def main() -> None:
         stored = args.rows + len(COMPETITORS) * args.competitor_rows
         print(f"SQLite: stored {stored:,} mentions in {time.perf_counter() - started:.0f} s")
     database = Database(f"sqlite:///{path}")
+    database.upgrade()  # a cached file from an older schema gains the newer tables
     print(f"SQLite ({path}):")
     time_both(database, out)
     database.dispose()

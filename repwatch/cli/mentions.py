@@ -98,7 +98,7 @@ def export(app: AppContext, fmt: str, output: Path | None, brand: str | None, so
     """Write stored mentions as CSV or JSONL, filtered."""
     if output and not output.parent.is_dir():
         raise click.BadParameter(f"folder {str(output.parent)!r} does not exist", param_hint="--output")
-    with app.database.session() as session:
+    with app.database.reading() as session:
         stored = all_sources(session)
         themes = app.config.theme_names
         if theme and theme not in themes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from types import FrameType
 
 import click
@@ -18,6 +18,7 @@ from repwatch.cli.app import AppContext, cli, pass_app
 from repwatch.logs import configure_logging, secret_values
 from repwatch.pipeline import Pipeline
 from repwatch.scheduler import Scheduler, job_specs
+from storage.alerts import release_stale_claims
 from storage.db import safe_url
 from storage.locks import AlreadyRunning, acquire_scheduler_lock, scheduler_holder
 from storage.mentions import as_utc
@@ -40,6 +41,13 @@ def run(app: AppContext, log_format: str, log_level: str, lock_check_every: floa
     except AlreadyRunning as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(3)
+    with database.session() as session:
+        # Claims left by a scheduler that died mid-delivery: it will never finish them, and this
+        # one would otherwise wait out the claim timeout before the alert is sent again.
+        released = release_stale_claims(session, datetime.now(UTC).replace(tzinfo=None))
+    if released:
+        click.echo(f"{released} alert notification(s) left mid-delivery by a stopped run will be "
+                   "sent again", err=True)
     pipeline = Pipeline(config, database)
     scheduler = Scheduler(database, job_specs(config, pipeline))
     stopped = threading.Event()

@@ -103,7 +103,7 @@ def test_unsupported_languages_are_counted_per_language(stocked: Database) -> No
 def test_source_states_count_what_was_collected_in_the_window(stocked: Database) -> None:
     with stocked.reading() as session:
         states = queries.source_states(session, "Acme", WEEKS[1], WEEKS[2])
-    assert [(s.name, s.collected) for s in states] == [("appstore", 0), ("forum", 7)]
+    assert [(s.name, s.fetched) for s in states] == [("appstore", 0), ("forum", 7)]
 
 
 def test_hourly_counts_and_first_publication(stocked: Database) -> None:
