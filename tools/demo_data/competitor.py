@@ -3,9 +3,12 @@
 Harbourline is a fictional rival carrier (not a real company) whose support is known to be slow
 but speaks its customers' language. Its App Store (US) and Google Play reviews cover weeks 11
 and 12 (what the digest compares) and the current week. Their complaint mix is planted so that,
-against Tidewell's week 12, the digest finds Tidewell clearly worse at `language_barrier` (its
-new support vendor) and clearly better at `slow_response` (Harbourline's queues are slower
-still), with 20 or more mentions of each theme on both sides; other themes stay too few to call.
+against Tidewell's week 12, Tidewell is clearly better at `slow_response` (Harbourline's queues
+are slower still) and clearly worse at something its new support vendor brought. Counted by the
+planted labels that is `language_barrier`; tagged by the bundled model (which finds fewer
+language-barrier reviews than were planted) it is `unresolved_issue`: a full `repwatch demo` on
+2026-12-06 gave unresolved issue 130 against 65 per 1,000 (p = 0.0009, worse) and slow response
+133 against 317 (better), every other theme uncalled.
 
 Texts are written by the brand's own generator, from the same fragments, with Harbourline's
 name put in; they share its record of texts already used, so no review repeats one of Tidewell's.
@@ -27,7 +30,11 @@ REVIEWS = {11: 440, 12: 480, 13: 300}  # week 13: the current week, up to the de
 APP_STORE_SHARE = 0.22  # the rest are Google Play reviews
 # Shares of all reviews: complaints by theme (the other themes in Tidewell's baseline
 # proportions), then product gripes, neutral and positive reviews.
-PLANTED = {"slow_response": 0.33, "language_barrier": 0.055}
+PLANTED = {"slow_response": 0.33, "language_barrier": 0.055,
+           # Harbourline's unresolved and unempathetic reviews come only from its slow-queue
+           # stories (the model reads some of those as unresolved too): against Tidewell's
+           # vendor troubles that is clearly fewer unresolved issues per 1,000.
+           "unresolved_issue": 0.0, "lack_of_empathy": 0.0}
 OTHER_THEMES = 0.19
 PRODUCT, NEUTRAL = 0.09, 0.08  # positive: the rest
 FIRST_APPLE_ID = 10_600_000_000  # above every Tidewell review id
