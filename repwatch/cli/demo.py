@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from repwatch.cli.app import cli
-from repwatch.demo.server import BLUESKY_PASSWORD_ENV
 
 if TYPE_CHECKING:
     from repwatch.demo.run import DemoResult
@@ -53,8 +52,6 @@ def print_summary(result: DemoResult, out: Console) -> None:
         out.print("  [yellow]no email was sent[/yellow]")
     show("database", result.workspace / "repwatch.db")
     show("config used", result.config_path)
-    # The demo config names the fake Bluesky password's variable; the dashboard never reads it.
     out.print("\nExplore it in the dashboard (then open http://127.0.0.1:8787/):")
-    out.print(f"  {BLUESKY_PASSWORD_ENV}=unused repwatch --config {escape(str(result.config_path))} serve",
-              soft_wrap=True)
+    out.print(f"  repwatch --config {escape(str(result.config_path))} serve", soft_wrap=True)
     out.print("\nNext: `repwatch init` writes a config.yaml for your own brand (see README).")
