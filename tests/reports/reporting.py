@@ -103,6 +103,15 @@ class Seeder:
             self.themes.append({"mention_id": mention_id, "theme": theme, "score": score})
         return mention_id
 
+    def ordinary_history(self, source: str, until: datetime, brand: str | None = None) -> None:
+        """40 days of ordinary posts before `until`, one every two hours, every fourth one about
+        slow response: the baseline a spike is measured against."""
+        start = until - timedelta(days=40)
+        for hour in range(0, 40 * 24 - 1, 2):
+            self.mention(source, start + timedelta(hours=hour), f"ordinary post {hour}",
+                         sentiment="neutral", brand=brand,
+                         themes={"slow_response": 0.5} if hour % 8 == 0 else {})
+
     def flush(self) -> None:
         with self.database.session() as session:
             for model, rows in ((MentionRow, self.mentions), (Tag, self.tags),

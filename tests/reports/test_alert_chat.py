@@ -62,10 +62,7 @@ def receiver() -> Iterator[Receiver]:
 def seed_spike(database: Database) -> None:
     seed = Seeder(database)
     seed.source("forum")
-    start = T - timedelta(days=40)
-    for hour in range(0, 40 * 24 - 1, 2):
-        seed.mention("forum", start + timedelta(hours=hour), f"ordinary post {hour}",
-                     sentiment="neutral", themes={"slow_response": 0.5} if hour % 8 == 0 else {})
+    seed.ordinary_history("forum", T)
     for index in range(12):
         seed.mention("forum", T - timedelta(minutes=58 - 4 * index), f"on hold {index} [x](javascript:y)",
                      sentiment="neutral", themes={"slow_response": 0.8 + index / 100})

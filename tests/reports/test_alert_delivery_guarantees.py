@@ -59,11 +59,7 @@ def seed_spikes(database: Database) -> None:
     for brand in BRANDS:
         source = f"forum-{brand.lower()}"
         seed.source(source, brand=brand)
-        start = T - timedelta(days=40)
-        for hour in range(0, 40 * 24 - 1, 2):
-            seed.mention(source, start + timedelta(hours=hour), f"ordinary post {hour}",
-                         sentiment="neutral", brand=brand,
-                         themes={"slow_response": 0.5} if hour % 8 == 0 else {})
+        seed.ordinary_history(source, T, brand=brand)
         for index in range(12):
             seed.mention(source, T - timedelta(minutes=58 - 4 * index),
                          f"{brand}: on hold for {index + 20} minutes", sentiment="negative",

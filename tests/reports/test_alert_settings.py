@@ -30,9 +30,7 @@ def test_a_check_runs_on_plain_settings(sqlite_database: Database) -> None:
     seed = Seeder(sqlite_database)
     seed.source("forum")
     now = datetime(2026, 11, 24, 9, tzinfo=UTC)
-    for hour in range(0, 40 * 24 - 1, 2):
-        seed.mention("forum", now - timedelta(days=40, hours=-hour), "post", sentiment="neutral",
-                     themes={"slow_response": 0.5} if hour % 8 == 0 else {})
+    seed.ordinary_history("forum", now)
     for index in range(12):
         seed.mention("forum", now - timedelta(minutes=58 - 4 * index), f"on hold {index}",
                      sentiment="neutral", themes={"slow_response": 0.9})

@@ -20,10 +20,7 @@ HOSTILE = ('<script>alert(1)</script><img src=x onerror=alert(2)> <a href="javas
 
 def seed_spike(seed: Seeder) -> None:
     seed.source("forum")
-    start = T - timedelta(days=40)
-    for hour in range(0, 40 * 24 - 1, 2):
-        seed.mention("forum", start + timedelta(hours=hour), f"ordinary post {hour}",
-                     sentiment="neutral", themes={"slow_response": 0.5} if hour % 8 == 0 else {})
+    seed.ordinary_history("forum", T)
     for index in range(12):
         seed.mention("forum", T - timedelta(minutes=58 - 4 * index), f"{HOSTILE} #{index}",
                      sentiment="negative", themes={"slow_response": 0.9 - index / 100},
