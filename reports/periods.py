@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from storage.mentions import utc_naive
 
-_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)  # 2026-w48 as typed
 
 
 @dataclass(frozen=True, order=True)

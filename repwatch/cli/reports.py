@@ -72,7 +72,7 @@ def digest(app: AppContext, brand: str | None, week: str | None, out: Path | Non
     config = app.config
     now = _now(now_text)
     try:
-        period = parse_week(week.upper()) if week else None
+        period = parse_week(week) if week else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from exc
     brands = _brands(app, brand)

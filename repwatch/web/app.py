@@ -188,7 +188,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
     def compare(request: Request) -> Response:
         brand, zone = brand_of(request), ZoneInfo(settings.timezone)
         try:
-            week = (parse_week(request.query_params["week"].upper()) if request.query_params.get("week")
+            week = (parse_week(request.query_params["week"]) if request.query_params.get("week")
                     else last_full_week(datetime.now(UTC), zone))
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from exc

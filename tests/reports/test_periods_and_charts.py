@@ -18,6 +18,7 @@ LONDON = ZoneInfo("Europe/London")
 def test_iso_weeks_are_parsed_and_bad_ones_named() -> None:
     assert parse_week("2026-W47") == Week(2026, 47)
     assert parse_week("2026-W47").label == "2026-W47"
+    assert parse_week("2026-w47") == Week(2026, 47)  # as people type it
     with pytest.raises(ValueError, match="not an ISO week like 2026-W47"):
         parse_week("2026-47")
     with pytest.raises(ValueError, match="2025 has no ISO week 53"):
