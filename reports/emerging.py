@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -79,7 +79,6 @@ class Cluster:
     sources: dict[str, int]
     quotes: list[dict[str, str | None]]
     examples: list[str]
-    mention_ids: list[int] = field(default_factory=list)
 
     @property
     def emerging(self) -> bool:
@@ -251,6 +250,5 @@ def find_clusters(complaints: Sequence[Complaint], vectors: np.ndarray,
                      "author": excerpt(q.author or "anonymous", 80),
                      "date": q.published_at.date().isoformat()} for q in quotes],
             examples=[excerpt(q.text, 200) for q in examples],
-            mention_ids=[complaints[i].mention_id for i in members],
         ))
     return clusters

@@ -69,8 +69,7 @@ def find_emerging(database: Database, tagger: Tagger, brand: str, week: Week, zo
                   for m in (mentions[i] for i in current)]
     clusters = find_clusters(complaints, vectors[current], vectors[earlier],
                              [mentions[i].text for i in earlier], weeks_seen)
-    found = [{key: value for key, value in asdict(cluster).items() if key != "mention_ids"}
-             | {"emerging": cluster.emerging} for cluster in clusters]
+    found = [asdict(cluster) | {"emerging": cluster.emerging} for cluster in clusters]
     with database.session() as session:
         ids = queries.replace_clusters(session, brand, week.label, utc_naive(now), found)
     return [{"id": cluster_id, **item} for cluster_id, item in zip(ids, found, strict=True)]
