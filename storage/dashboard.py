@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from storage.corrections import effective_sentiment, effective_themes, split_themes
 from storage.mentions import MentionFilter, filtered_mentions
-from storage.models import Digest, MentionRow, Source, Tag
+from storage.models import Digest, MentionRow, MentionTheme, Source, Tag
 
 
 def _in_range(brand: str, start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -131,6 +131,7 @@ class Quote:
     source: str
     published_at: datetime
     sentiment: str | None
+    evidence: str | None = None  # the sentence that carries the theme, when the tagger gave one
 
 
 def top_quotes(session: Session, brand: str, start: datetime, end: datetime, per_theme: int
@@ -148,16 +149,20 @@ def top_quotes(session: Session, brand: str, start: datetime, end: datetime, per
         .subquery()
     )
     query = (
-        select(ranked.c.theme, MentionRow, Source.name, effective_sentiment())
+        select(ranked.c.theme, MentionRow, Source.name, effective_sentiment(),
+               MentionTheme.evidence)
         .select_from(ranked)
         .join(MentionRow, MentionRow.id == ranked.c.mention_id)
         .join(Source, Source.id == MentionRow.source_id)
         .outerjoin(Tag, Tag.mention_id == MentionRow.id)
+        # a theme a person added has no evidence: the whole text is quoted then
+        .outerjoin(MentionTheme, and_(MentionTheme.mention_id == MentionRow.id,
+                                      MentionTheme.theme == ranked.c.theme))
         .where(ranked.c.rank <= per_theme)
         .order_by(ranked.c.theme, ranked.c.rank)
     )
-    return [Quote(theme, m.id, m.text, m.title, m.url, source, m.published_at, sentiment)
-            for theme, m, source, sentiment in session.execute(query)]
+    return [Quote(theme, m.id, m.text, m.title, m.url, source, m.published_at, sentiment, evidence)
+            for theme, m, source, sentiment, evidence in session.execute(query)]
 
 
 # --- the mentions browser ----------------------------------------------------------------------

@@ -23,7 +23,8 @@ TODAY = NOW.replace(hour=0)
 
 # (external id, days ago, rating, language, sentiment, themes, text)
 ROWS = [
-    ("a1", 0, 1, "en", "negative", {"slow_response": 0.9}, "Waited three hours on hold for the refund"),
+    ("a1", 0, 1, "en", "negative", {"slow_response": 0.9},
+     "The shop itself is fine. Waited three hours on hold for the refund"),
     ("a2", 1, 2, "en", "negative", {"slow_response": 0.8, "broken_promise": 0.7},
      "They promised a callback and never rang"),
     ("a3", 2, 5, "en", "positive", {}, "Lovely new app, quick and friendly"),
@@ -31,6 +32,7 @@ ROWS = [
     ("a5", 9, 1, "en", "negative", {"slow_response": 0.95}, "Slow slow slow, last week too"),
     ("a6", 1, 3, "en", "neutral", {}, "<script>alert('x')</script> odd characters & such"),
 ]
+EVIDENCE = {"a1": {"slow_response": "Waited three hours on hold for the refund"}}
 
 
 def seed(database: Database) -> dict[str, int]:
@@ -45,7 +47,8 @@ def seed(database: Database) -> dict[str, int]:
             upsert_mentions(session, store if index % 2 == 0 else forum, [mention], NOW)
         ids = {row.external_id: row.id for row in session.execute(select(MentionRow.external_id, MentionRow.id))}
         store_tags(session, [
-            NewTag(ids[external_id], "tagged", language, "test-model", NOW, sentiment, {}, themes)
+            NewTag(ids[external_id], "tagged", language, "test-model", NOW, sentiment, {}, themes,
+                   EVIDENCE.get(external_id, {}))
             for external_id, _, _, language, sentiment, themes, _ in ROWS
         ])
         session.add(Alert(

@@ -97,3 +97,17 @@ def test_export_corrections_writes_the_labelled_mentions(seeded, tmp_path: Path)
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert (row["external_id"], row["sentiment"], row["model_sentiment"]) == ("a3", "negative", "positive")
     assert row["corrected_by"] == "ana" and row["text"].startswith("Lovely")
+
+
+def test_overview_quotes_carry_the_evidence_and_a_person_added_theme_quotes_the_text(
+        database: Database) -> None:
+    ids = seed(database)
+    with database.session() as session:
+        correct_theme(session, ids["a3"], "hard_to_reach", True, "ana", NOW.replace(tzinfo=None))
+    start, end = (TODAY - timedelta(days=6)).replace(tzinfo=None), (TODAY + timedelta(days=1)).replace(tzinfo=None)
+    with database.reading() as session:
+        quotes = {(q.theme, q.mention_id): q for q in queries.top_quotes(session, "Acme", start, end, 5)}
+    assert quotes["slow_response", ids["a1"]].evidence == "Waited three hours on hold for the refund"
+    assert quotes["slow_response", ids["a2"]].evidence is None  # the model gave none
+    added = quotes["hard_to_reach", ids["a3"]]
+    assert added.evidence is None and added.text == "Lovely new app, quick and friendly"

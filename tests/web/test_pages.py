@@ -29,6 +29,7 @@ def test_overview_lists_every_theme_with_count_change_and_quotes(client: TestCli
     for label in ("slow response", "broken promise", "hard to reach"):
         assert label in html
     assert "Waited three hours on hold" in html  # top quote of slow_response
+    assert "The shop itself is fine" not in html  # quoted by its evidence, not its whole text
     assert "+100%" in html  # slow_response: 2 this week, 1 the week before
 
 
