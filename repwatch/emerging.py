@@ -31,16 +31,16 @@ WEEK_SECONDS = 7 * 24 * 3600
 MIN_EXAMPLES = 5  # what a custom theme needs (repwatch.config.CustomTheme)
 
 
-def _vectors(database: Database, tagger: Tagger,
-             mentions: list[queries.NegativeMention]) -> np.ndarray:
-    """Unit vectors for `mentions`, embedding only those not embedded before by this model."""
+def _vectors(database: Database, tagger: Tagger, mentions: list[queries.NegativeMention],
+             texts: dict[int, str]) -> np.ndarray:
+    """Unit vectors for `mentions` (`texts` by id), embedding only those not embedded before by
+    this model."""
     ids = [m.id for m in mentions]
     with database.reading() as session:
         stored = queries.stored_vectors(session, ids, tagger.version)
     missing = [m for m in mentions if m.id not in stored]
     if missing:
-        texts = [text_of(PendingMention(m.id, m.title, m.text)) for m in missing]
-        fresh = tagger.embed(texts).numpy().astype(np.float16)
+        fresh = tagger.embed([texts[m.id] for m in missing]).numpy().astype(np.float16)
         computed = {m.id: row.tobytes() for m, row in zip(missing, fresh, strict=True)}
         with database.session() as session:
             queries.save_vectors(session, computed.items(), tagger.version)
@@ -58,14 +58,14 @@ def find_emerging(database: Database, tagger: Tagger, brand: str, week: Week, zo
     earlier_start = week.shifted(-EARLIER_WEEKS).start_utc(zone)
     with database.reading() as session:
         mentions = queries.negative_mentions(session, brand, earlier_start, end)
-    vectors = _vectors(database, tagger, mentions)
+    texts = {m.id: text_of(PendingMention(m.id, m.title, m.text)) for m in mentions}
+    vectors = _vectors(database, tagger, mentions, texts)
     current = [i for i, m in enumerate(mentions) if m.published_at >= start]
     earlier = [i for i, m in enumerate(mentions) if m.published_at < start]
     # weeks the brand had negative mentions at all: a source added last month has no "before"
     weeks_seen = len({int((mentions[i].published_at - earlier_start).total_seconds() // WEEK_SECONDS)
                       for i in earlier})
-    complaints = [Complaint(m.id, text_of(PendingMention(m.id, m.title, m.text)), m.source,
-                            m.published_at, m.url, m.author, m.themes)
+    complaints = [Complaint(m.id, texts[m.id], m.source, m.published_at, m.url, m.author, m.themes)
                   for m in (mentions[i] for i in current)]
     clusters = find_clusters(complaints, vectors[current], vectors[earlier],
                              [mentions[i].text for i in earlier], weeks_seen)
