@@ -50,8 +50,8 @@ class TrainSettings:
     batch_size: int = 32  # texts per step; each adds its sentiment and/or theme loss
     lr_layers: float = 8e-5
     lr_heads: float = 1e-3
-    # The theme loss is a mean over twelve yes/no questions, so at weight 1 it was a tenth of the
-    # sentiment loss and sentiment shaped the shared layers; MODEL_CARD.md has the sweep.
+    # The theme loss is a mean over twelve mostly-"no" questions: at weight 1 it is far smaller
+    # than the sentiment loss, and sentiment shaped the shared layers. MODEL_CARD.md has the sweep.
     theme_loss_weight: float = 24.0
     max_tokens: int = 64  # while training; tagging reads up to MAX_TOKENS
     semeval_sample: int | None = 6000  # SemEval tweets kept for training (None: all)
