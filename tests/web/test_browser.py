@@ -24,6 +24,7 @@ if not (CHROMIUM and DRIVER):
     pytest.skip("browser test needs chromium and chromedriver: "
                 "apt-get install chromium chromium-driver", allow_module_level=True)
 
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -70,7 +71,9 @@ def navigate(browser: webdriver.Chrome, by: str, value: str) -> None:
     """Click what leads to another page, and wait until that page has replaced this one."""
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(by, value).click()
-    WebDriverWait(browser, 20).until(staleness_of(page))
+    # While the old page is torn down Chromium may answer "node does not belong to the document"
+    # instead of "stale"; asking again then gets "stale".
+    WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(staleness_of(page))
 
 
 def badges(browser: webdriver.Chrome) -> list[str]:
