@@ -5,10 +5,12 @@ but speaks its customers' language. Its App Store (US) and Google Play reviews c
 and 12 (what the digest compares) and the current week. Their complaint mix is planted so that,
 against Tidewell's week 12, Tidewell is clearly better at `slow_response` (Harbourline's queues
 are slower still) and clearly worse at something its new support vendor brought. Counted by the
-planted labels that is `language_barrier`; tagged by the bundled model (which finds fewer
-language-barrier reviews than were planted) it is `unresolved_issue`: a full `repwatch demo` on
-2026-12-06 gave unresolved issue 130 against 65 per 1,000 (p = 0.0009, worse) and slow response
-133 against 317 (better), every other theme uncalled.
+planted labels that is `language_barrier`; what the bundled model calls depends on the model. A
+full `repwatch demo` with minilm-l6-repwatch-0f5abde77f (2026-12-06) gave broken promise 118
+against 62 per 1,000 (p = 0.004, worse) and slow response 141 against 285 (p < 0.001, better);
+language barrier, 82 against 44, fell short of the p < 0.01 bar (p = 0.019), and unresolved issue,
+113 against 19, has too few competitor mentions (9) to call. (With a7ae54b572 it was unresolved
+issue 130 against 65, worse.)
 
 Texts are written by the brand's own generator, from the same fragments, with Harbourline's
 name put in; they share its record of texts already used, so no review repeats one of Tidewell's.
