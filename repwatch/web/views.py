@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from reports.safety import near_duplicate
 from repwatch.web import charts
 from storage import dashboard as queries
 from storage.mentions import MentionFilter
@@ -18,6 +19,18 @@ from storage.mentions import MentionFilter
 SENTIMENT_ORDER = ("negative", "neutral", "positive", "untagged")
 MAX_RANGE_DAYS = 366
 QUOTES_PER_THEME = 2
+
+
+def distinct_quotes(quotes: Sequence[queries.Quote], limit: int) -> list[queries.Quote]:
+    """The first `limit` quotes (best first) whose quoted text does not nearly repeat one kept."""
+    kept: list[queries.Quote] = []
+    for quote in quotes:
+        shown = quote.evidence or quote.text
+        if not any(near_duplicate(shown, other.evidence or other.text) for other in kept):
+            kept.append(quote)
+        if len(kept) == limit:
+            break
+    return kept
 
 
 class BadRequest(ValueError):
@@ -116,15 +129,17 @@ def overview(session: Session, brand: str, period: DateRange, themes: Sequence[s
     before_counts: dict[str, int] = defaultdict(int)
     for row in queries.daily_themes(session, brand, before.start, before.end):
         before_counts[row.theme] += row.count
-    quotes: dict[str, list[queries.Quote]] = defaultdict(list)
-    for quote in queries.top_quotes(session, brand, period.start, period.end, QUOTES_PER_THEME):
-        quotes[quote.theme].append(quote)
+    candidates: dict[str, list[queries.Quote]] = defaultdict(list)
+    # a few spare per theme: quoting the evidence sentence makes repeats likelier
+    for quote in queries.top_quotes(session, brand, period.start, period.end, 4 * QUOTES_PER_THEME):
+        candidates[quote.theme].append(quote)
+    quotes = {theme: distinct_quotes(found, QUOTES_PER_THEME) for theme, found in candidates.items()}
     names = list(dict.fromkeys([*themes, *daily]))  # configured themes first, then any others stored
     summaries = [
         ThemeSummary(name, sum(daily.get(name, [])), before_counts[name], negative[name],
                      change(sum(daily.get(name, [])), before_counts[name]),
                      charts.sparkline(daily.get(name, [0] * len(days)), f"{name} per day"),
-                     quotes[name])
+                     quotes.get(name, []))
         for name in names
     ]
     summaries.sort(key=lambda theme: (-theme.count, theme.name))

@@ -145,3 +145,20 @@ def test_digest_archive_links_to_each_digest(client: TestClient, seeded) -> None
     page = client.get(f"/digests/{digest_id}").text
     assert "Acme, week 48: &lt;b&gt;412 mentions&lt;/b&gt;" in page
     assert client.get("/digests/999999").status_code == 404
+
+
+def test_overview_quotes_skip_a_sentence_another_mention_already_said() -> None:
+    from datetime import datetime
+
+    from repwatch.web.views import distinct_quotes
+    from storage.dashboard import Quote
+
+    def quote(mention_id: int, text: str, evidence: str | None) -> Quote:
+        return Quote("unresolved_issue", mention_id, text, None, None, "store",
+                     datetime(2026, 12, 1), "negative", evidence)
+
+    same = "Every chat ends with 'is there anything else' and my problem still isn't solved."
+    found = [quote(1, f"Hello. {same}", same), quote(2, f"{same} Bye.", same),
+             quote(3, "Nobody fixed the billing error in three weeks.", None),
+             quote(4, "Fourth one.", None)]
+    assert [q.mention_id for q in distinct_quotes(found, 2)] == [1, 3]
