@@ -21,7 +21,7 @@ from scipy.stats import poisson
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-from reports.safety import excerpt, near_duplicate
+from reports.safety import distinct, excerpt
 
 # Average-linkage merging stops once the mean cosine distance between two groups' mentions would
 # pass this: MiniLM puts paraphrases of one complaint at distance 0.2-0.5 and unrelated
@@ -173,15 +173,8 @@ def _describe(groups: Sequence[Sequence[str]], background: Sequence[str]) -> lis
 
 def _central(members: Sequence[int], similarity: np.ndarray, complaints: Sequence[Complaint],
              limit: int) -> list[Complaint]:
-    picked: list[Complaint] = []
-    for index in sorted(members, key=lambda i: -similarity[i]):
-        complaint = complaints[index]
-        if any(near_duplicate(complaint.text, chosen.text) for chosen in picked):
-            continue
-        picked.append(complaint)
-        if len(picked) == limit:
-            break
-    return picked
+    most_central = [complaints[i] for i in sorted(members, key=lambda i: -similarity[i])]
+    return distinct(most_central, limit, lambda complaint: complaint.text)
 
 
 def _status(count: int, weekly_before: float, overall_growth: float, top_theme_share: float,

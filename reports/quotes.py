@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from reports.safety import excerpt, near_duplicate, safe_url
+from reports.safety import distinct, excerpt, safe_url
 from storage import reports as queries
 from storage.mentions import as_utc
 
@@ -51,11 +51,5 @@ def quote(example: queries.Example, zone: ZoneInfo) -> dict[str, Any]:
 
 def pick_quotes(examples: Sequence[queries.Example], limit: int, zone: ZoneInfo) -> list[dict[str, Any]]:
     """The highest-scoring examples, skipping any that nearly repeat one already picked."""
-    picked: list[queries.Example] = []
-    for example in sorted(examples, key=lambda e: -e.score):
-        if any(near_duplicate(example.text, chosen.text) for chosen in picked):
-            continue
-        picked.append(example)
-        if len(picked) == limit:
-            break
-    return [quote(example, zone) for example in picked]
+    best_first = sorted(examples, key=lambda e: -e.score)
+    return [quote(example, zone) for example in distinct(best_first, limit, lambda e: e.text)]

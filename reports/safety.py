@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from urllib.parse import quote, urlsplit
+
+T = TypeVar("T")
 
 ALLOWED_SCHEMES = ("http", "https")
 # Characters left as they are in a link; everything else (quotes, brackets, parentheses,
@@ -71,3 +75,14 @@ def near_duplicate(a: str, b: str, threshold: float = 0.5) -> bool:
         return left == right
     overlap = len(left & right)
     return overlap / len(left | right) >= threshold or overlap == min(len(left), len(right))
+
+
+def distinct(items: Iterable[T], limit: int, text: Callable[[T], str]) -> list[T]:
+    """The first `limit` items whose `text` does not nearly repeat that of one already kept."""
+    kept: list[T] = []
+    for item in items:
+        if len(kept) == limit:
+            break
+        if not any(near_duplicate(text(item), text(other)) for other in kept):
+            kept.append(item)
+    return kept

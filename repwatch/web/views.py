@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from reports.safety import near_duplicate
+from reports.safety import distinct
 from repwatch.web import charts
 from storage import dashboard as queries
 from storage.mentions import MentionFilter
@@ -20,17 +20,6 @@ SENTIMENT_ORDER = ("negative", "neutral", "positive", "untagged")
 MAX_RANGE_DAYS = 366
 QUOTES_PER_THEME = 2
 
-
-def distinct_quotes(quotes: Sequence[queries.Quote], limit: int) -> list[queries.Quote]:
-    """The first `limit` quotes (best first) whose quoted text does not nearly repeat one kept."""
-    kept: list[queries.Quote] = []
-    for quote in quotes:
-        shown = quote.evidence or quote.text
-        if not any(near_duplicate(shown, other.evidence or other.text) for other in kept):
-            kept.append(quote)
-        if len(kept) == limit:
-            break
-    return kept
 
 
 class BadRequest(ValueError):
@@ -133,7 +122,8 @@ def overview(session: Session, brand: str, period: DateRange, themes: Sequence[s
     # a few spare per theme: quoting the evidence sentence makes repeats likelier
     for quote in queries.top_quotes(session, brand, period.start, period.end, 4 * QUOTES_PER_THEME):
         candidates[quote.theme].append(quote)
-    quotes = {theme: distinct_quotes(found, QUOTES_PER_THEME) for theme, found in candidates.items()}
+    quotes = {theme: distinct(found, QUOTES_PER_THEME, lambda q: q.evidence or q.text)
+              for theme, found in candidates.items()}
     names = list(dict.fromkeys([*themes, *daily]))  # configured themes first, then any others stored
     summaries = [
         ThemeSummary(name, sum(daily.get(name, [])), before_counts[name], negative[name],

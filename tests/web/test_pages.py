@@ -150,7 +150,7 @@ def test_digest_archive_links_to_each_digest(client: TestClient, seeded) -> None
 def test_overview_quotes_skip_a_sentence_another_mention_already_said() -> None:
     from datetime import datetime
 
-    from repwatch.web.views import distinct_quotes
+    from reports.safety import distinct
     from storage.dashboard import Quote
 
     def quote(mention_id: int, text: str, evidence: str | None) -> Quote:
@@ -161,4 +161,4 @@ def test_overview_quotes_skip_a_sentence_another_mention_already_said() -> None:
     found = [quote(1, f"Hello. {same}", same), quote(2, f"{same} Bye.", same),
              quote(3, "Nobody fixed the billing error in three weeks.", None),
              quote(4, "Fourth one.", None)]
-    assert [q.mention_id for q in distinct_quotes(found, 2)] == [1, 3]
+    assert [q.mention_id for q in distinct(found, 2, lambda q: q.evidence or q.text)] == [1, 3]
